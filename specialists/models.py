@@ -1,0 +1,430 @@
+"""Who covers the villages and industries, and what they achieve."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from specialists.validators import mask, validate_credit_code, validate_id_number, validate_mobile
+from villages import geometry
+from villages.models import County, Industry, Village
+
+YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+
+
+class Organisation(models.Model):
+    """A dispatching organisation (派出单位): the specialists' employer, or a team's lead organisation."""
+
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("University or college")
+        INSTITUTE = "institute", _("Research institute")
+        ENTERPRISE = "enterprise", _("Enterprise")
+        EXTENSION = "extension", _("Agricultural extension body")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("dispatching organisation")
+        verbose_name_plural = _("dispatching organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Specialist(models.Model):
+    """A science-and-technology specialist (科技特派员): a person, or an organisation (法人科技特派员).
+
+    Mobile and ID numbers are personal data: they are stored whole, for the coordinators who manage
+    the specialist, and shown to everyone else through `masked_mobile` / `masked_id_number`.
+    """
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        CORPORATE = "corporate", _("Corporate (legal person)")
+        COLLEGE_STUDENT = "college_student", _("College student")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True, help_text=_("Blank for a corporate specialist."))
+    mobile = models.CharField(_("mobile phone"), max_length=11, unique=True, validators=[validate_mobile])
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="specialists", verbose_name=_("dispatching organisation"))
+    title = models.CharField(_("professional title"), max_length=50, blank=True)
+    expertise = models.ManyToManyField(Industry, blank=True, related_name="specialists", verbose_name=_("fields of expertise"))
+    home_lon = models.FloatField(_("home base longitude"), null=True, blank=True)
+    home_lat = models.FloatField(_("home base latitude"), null=True, blank=True)
+    year_selected = models.PositiveSmallIntegerField(_("year selected"), validators=YEAR_VALIDATORS)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("specialist")
+        verbose_name_plural = _("specialists")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="specialist_id_number_unique"),
+            models.CheckConstraint(condition=Q(mobile__regex=r"^1[3-9][0-9]{9}$"), name="specialist_mobile_format"),
+            models.CheckConstraint(condition=Q(id_number="") | Q(id_number__regex=r"^[1-9][0-9]{16}[0-9X]$"), name="specialist_id_number_format"),
+            models.CheckConstraint(condition=Q(year_selected__gte=2000, year_selected__lte=2100), name="specialist_year_selected_range"),
+            models.CheckConstraint(
+                condition=(Q(home_lon__isnull=True) & Q(home_lat__isnull=True))
+                | (Q(home_lon__gte=73) & Q(home_lon__lte=136) & Q(home_lat__gte=3) & Q(home_lat__lte=54)),
+                name="specialist_home_in_china",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["year_selected"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_mobile(self):
+        return mask(self.mobile, 3, 4)
+
+    @property
+    def masked_id_number(self):
+        return mask(self.id_number, 4, 4)
+
+    def clean(self):
+        errors = {}
+        if self.kind != self.Kind.CORPORATE and not self.gender:
+            errors["gender"] = ValidationError(_("Give the gender of a person; only a corporate specialist has none."))
+        if self.kind == self.Kind.CORPORATE and self.gender:
+            errors["gender"] = ValidationError(_("A corporate specialist is an organisation and has no gender."))
+        try:
+            geometry.validate_point(self.home_lon, self.home_lat)
+        except ValidationError as error:
+            errors["home_lon"] = error
+        if errors:
+            raise ValidationError(errors)
+
+
+class Honour(models.Model):
+    """An honour a specialist received, such as provincial excellent specialist (全省优秀科技特派员)."""
+
+    class Kind(models.TextChoices):
+        PROVINCIAL_EXCELLENT = "provincial_excellent", _("Provincial excellent specialist")
+        CITY_EXCELLENT = "city_excellent", _("City excellent specialist")
+        OTHER = "other", _("Other honour")
+
+    specialist = models.ForeignKey(Specialist, models.CASCADE, related_name="honours", verbose_name=_("specialist"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("honour")
+        verbose_name_plural = _("honours")
+        ordering = ["-year", "specialist"]
+        constraints = [models.UniqueConstraint(fields=["specialist", "year", "kind"], name="honour_once_per_year")]
+
+    def __str__(self):
+        return f"{self.specialist} {self.year} {self.get_kind_display()}"
+
+
+class Team(models.Model):
+    """A specialist team (科技特派团) led by a university, institute or key enterprise."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        PROVINCIAL = "provincial", _("Provincial")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    lead_organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="led_teams", verbose_name=_("lead organisation"))
+    leader = models.ForeignKey(Specialist, models.PROTECT, related_name="led_teams", verbose_name=_("leader"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.CITY)
+    year_selected = models.PositiveSmallIntegerField(_("year selected"), validators=YEAR_VALIDATORS)
+    members = models.ManyToManyField(Specialist, through="TeamMembership", related_name="teams", verbose_name=_("members"))
+
+    class Meta:
+        verbose_name = _("specialist team")
+        verbose_name_plural = _("specialist teams")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMembership(models.Model):
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Leader")
+        DEPUTY = "deputy", _("Deputy leader")
+        MEMBER = "member", _("Member")
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    specialist = models.ForeignKey(Specialist, models.CASCADE, related_name="team_memberships", verbose_name=_("specialist"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["team", "role", "specialist"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "specialist"], name="team_member_once"),
+            models.UniqueConstraint(fields=["team"], condition=Q(role="leader"), name="team_one_leader"),
+        ]
+
+    def __str__(self):
+        return f"{self.team} · {self.specialist}"
+
+
+class DateRangeQuerySet(models.QuerySet):
+    def running_on(self, day):
+        """Rows whose range [start_date, end_date] contains the day (an open end runs on)."""
+        return self.filter(Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day)))
+
+    def overlapping(self, start, end):
+        """Rows whose range meets [start, end]; end None means open-ended."""
+        query = Q(end_date__isnull=True) | Q(end_date__gte=start)
+        if end is not None:
+            query &= Q(start_date__lte=end)
+        return self.filter(query)
+
+
+def _check_dates(row):
+    if row.start_date and row.end_date and row.end_date < row.start_date:
+        raise ValidationError({"end_date": _("The end date must not be before the start date.")})
+
+
+class VillageAssignment(models.Model):
+    """A specialist assigned to serve a village from start_date to end_date (open while end_date is empty).
+
+    A specialist may serve several villages and a village may have several specialists, but one
+    specialist's assignments to the same village never overlap: the database refuses a second
+    open-ended one, and `clean()` refuses overlapping date ranges.
+    """
+
+    specialist = models.ForeignKey(Specialist, models.PROTECT, related_name="village_assignments", verbose_name=_("specialist"))
+    village = models.ForeignKey(Village, models.PROTECT, related_name="assignments", verbose_name=_("village"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = DateRangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village assignment")
+        verbose_name_plural = _("village assignments")
+        ordering = ["-start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="village_assignment_dates_ordered"),
+            models.UniqueConstraint(
+                fields=["specialist", "village"], condition=Q(end_date__isnull=True),
+                name="village_assignment_one_open_per_pair",
+                violation_error_message=_("This specialist already has an open-ended assignment to this village."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "start_date", "end_date"]),
+            models.Index(fields=["specialist", "start_date", "end_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.specialist} → {self.village}"
+
+    def clean(self):
+        _check_dates(self)
+        if self.specialist_id is None or self.village_id is None or self.start_date is None:
+            return
+        if self.end_date is not None and self.end_date < self.start_date:
+            return
+        clash = (
+            VillageAssignment.objects.filter(specialist_id=self.specialist_id, village_id=self.village_id)
+            .exclude(pk=self.pk)
+            .overlapping(self.start_date, self.end_date)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                _("%(specialist)s is already assigned to %(village)s from %(start)s to %(end)s, which overlaps these dates."),
+                params={
+                    "specialist": self.specialist.name, "village": self.village.name,
+                    "start": clash.start_date, "end": clash.end_date or _("open end"),
+                },
+                code="overlap",
+            )
+
+
+class IndustryAssignment(models.Model):
+    """A team assigned to a key industry, city-wide or limited to some county-level units."""
+
+    team = models.ForeignKey(Team, models.PROTECT, related_name="industry_assignments", verbose_name=_("team"))
+    industry = models.ForeignKey(Industry, models.PROTECT, related_name="assignments", verbose_name=_("key industry"))
+    counties = models.ManyToManyField(
+        County, blank=True, related_name="industry_assignments", verbose_name=_("limited to county-level units"),
+        help_text=_("Leave empty for a city-wide assignment."),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = DateRangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("industry assignment")
+        verbose_name_plural = _("industry assignments")
+        ordering = ["-start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="industry_assignment_dates_ordered"),
+            models.UniqueConstraint(
+                fields=["team", "industry"], condition=Q(end_date__isnull=True),
+                name="industry_assignment_one_open_per_pair",
+                violation_error_message=_("This team already has an open-ended assignment to this industry."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team} → {self.industry}"
+
+    def clean(self):
+        _check_dates(self)
+
+
+class Enterprise(models.Model):
+    """An economic entity (经济实体) a specialist leads (领办) or founded (创办)."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        COOPERATIVE = "cooperative", _("Farmers' cooperative")
+        FAMILY_FARM = "family_farm", _("Family farm")
+        OTHER = "other", _("Other")
+
+    class Relation(models.TextChoices):
+        LED = "led", _("Led (领办)")
+        FOUNDED = "founded", _("Founded (创办)")
+
+    name = models.CharField(_("name"), max_length=100)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code])
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    relation = models.CharField(_("relation"), max_length=8, choices=Relation.choices)
+    specialist = models.ForeignKey(Specialist, models.PROTECT, related_name="enterprises", verbose_name=_("specialist"))
+    village = models.ForeignKey(Village, models.SET_NULL, null=True, blank=True, related_name="enterprises", verbose_name=_("village"))
+    industry = models.ForeignKey(Industry, models.SET_NULL, null=True, blank=True, related_name="enterprises", verbose_name=_("industry"))
+    date = models.DateField(_("date led or founded"))
+
+    class Meta:
+        verbose_name = _("economic entity")
+        verbose_name_plural = _("economic entities")
+        ordering = ["-date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"), name="enterprise_credit_code_format"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class IncomeIncrease(models.Model):
+    """The income increases credited to a specialist for one year, in whole yuan."""
+
+    specialist = models.ForeignKey(Specialist, models.PROTECT, related_name="income_increases", verbose_name=_("specialist"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    farmer_yuan = models.PositiveBigIntegerField(_("farmers and new agricultural businesses (yuan)"), default=0)
+    collective_yuan = models.PositiveBigIntegerField(_("village collectives (yuan)"), default=0)
+
+    class Meta:
+        verbose_name = _("income increase")
+        verbose_name_plural = _("income increases")
+        ordering = ["-year", "specialist"]
+        constraints = [
+            models.UniqueConstraint(fields=["specialist", "year"], name="income_increase_once_per_year"),
+            models.CheckConstraint(condition=Q(farmer_yuan__gte=0) & Q(collective_yuan__gte=0), name="income_increase_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.specialist} {self.year}"
+
+
+class IndustryProblem(models.Model):
+    """An industry problem a team analysed in the team special action (团队专项行动)."""
+
+    team = models.ForeignKey(Team, models.PROTECT, related_name="industry_problems", verbose_name=_("team"))
+    industry = models.ForeignKey(Industry, models.PROTECT, related_name="problems", verbose_name=_("key industry"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    title = models.CharField(_("problem"), max_length=200)
+    description = models.TextField(_("analysis"), blank=True)
+
+    class Meta:
+        verbose_name = _("industry problem")
+        verbose_name_plural = _("industry problems")
+        ordering = ["-year", "team", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Countermeasure(models.Model):
+    """A countermeasure a team made for an industry problem."""
+
+    problem = models.ForeignKey(IndustryProblem, models.CASCADE, related_name="countermeasures", verbose_name=_("industry problem"))
+    title = models.CharField(_("countermeasure"), max_length=200)
+    description = models.TextField(_("details"), blank=True)
+
+    class Meta:
+        verbose_name = _("countermeasure")
+        verbose_name_plural = _("countermeasures")
+        ordering = ["problem", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class UserRole(models.Model):
+    """What a user is in Tepai, and where: the scope every query they make is limited to.
+
+    A coordinator or leader with no county-level unit is city-wide; with one, limited to it.
+    A specialist user is linked to exactly one specialist record.
+    """
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinator")
+        LEADER = "leader", _("Leader (read-only)")
+        SPECIALIST = "specialist", _("Specialist")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="tepai_role", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    county = models.ForeignKey(
+        County, models.PROTECT, null=True, blank=True, related_name="user_roles", verbose_name=_("county-level unit"),
+        help_text=_("Empty: city-wide. Set: limited to this county-level unit."),
+    )
+    specialist = models.OneToOneField(
+        Specialist, models.CASCADE, null=True, blank=True, related_name="user_role", verbose_name=_("specialist"),
+    )
+
+    class Meta:
+        verbose_name = _("user role")
+        verbose_name_plural = _("user roles")
+        ordering = ["role", "user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="specialist") & Q(specialist__isnull=False) & Q(county__isnull=True))
+                | (~Q(role="specialist") & Q(specialist__isnull=True)),
+                name="user_role_specialist_link",
+                violation_error_message=_("A specialist user must be linked to a specialist record, and only a specialist user may be."),
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.county.name if self.county_id else _("city-wide")
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    def clean(self):
+        if self.role == self.Role.SPECIALIST and self.specialist_id is None:
+            raise ValidationError({"specialist": _("Choose the specialist record this user signs in as.")})
+        if self.role != self.Role.SPECIALIST and self.specialist_id is not None:
+            raise ValidationError({"specialist": _("Only a specialist user is linked to a specialist record.")})
+        if self.role == self.Role.SPECIALIST and self.county_id is not None:
+            raise ValidationError({"county": _("A specialist's scope is their own record, not a county-level unit.")})

@@ -1,0 +1,14 @@
+"""Validators for GB/T 2260 division codes and their statistical extensions (towns, villages)."""
+
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+county_code_validator = RegexValidator(
+    r"^[1-8]\d{5}$", _("A county-level code is 6 digits (GB/T 2260), for example 340321."), code="county_code"
+)
+town_code_validator = RegexValidator(
+    r"^[1-8]\d{8}$", _("A town code is 9 digits: the county-level code and 3 more, for example 340321100."), code="town_code"
+)
+village_code_validator = RegexValidator(
+    r"^[1-8]\d{11}$", _("A village code is 12 digits: the town code and 3 more, for example 340321100201."), code="village_code"
+)
