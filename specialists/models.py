@@ -229,7 +229,8 @@ class VillageAssignment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["village", "start_date", "end_date"]),
+            # Covering index for coverage: answers "who serves this village on this day" from the index alone.
+            models.Index(fields=["village", "start_date", "end_date", "specialist"], name="assignment_coverage_idx"),
             models.Index(fields=["specialist", "start_date", "end_date"]),
         ]
 
@@ -428,3 +429,58 @@ class UserRole(models.Model):
             raise ValidationError({"specialist": _("Only a specialist user is linked to a specialist record.")})
         if self.role == self.Role.SPECIALIST and self.county_id is not None:
             raise ValidationError({"county": _("A specialist's scope is their own record, not a county-level unit.")})
+
+
+class MapJob(models.Model):
+    """A map rendered in the background: who asked for what, how far it got, and the file it made.
+
+    The row is committed before its task is queued, and the task may run more than once (a worker
+    killed mid-render has its message redelivered): the job completes once and keeps one file.
+    """
+
+    class Kind(models.TextChoices):
+        VILLAGES = "villages", _("Village coverage map")
+        INDUSTRIES = "industries", _("Industry coverage map")
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        SVG = "svg", "SVG"
+        PDF = "pdf", "PDF"
+        GEOJSON = "geojson", "GeoJSON"
+        GPKG = "gpkg", "GeoPackage"
+        SHP = "shp", _("Shapefile (zip)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="map_jobs", verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VILLAGES)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices, default=Format.PNG)
+    as_of = models.DateField(_("as of"))
+    county = models.ForeignKey(County, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("county-level unit"))
+    town = models.ForeignKey("villages.Town", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("town"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    result = models.FileField(_("result file"), upload_to="maps/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("map job")
+        verbose_name_plural = _("map jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="map_job_progress_percent"),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(result=""), name="map_job_done_has_file"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.as_of} ({self.get_status_display()})"

@@ -61,6 +61,7 @@ class Town(models.Model):
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     county = models.ForeignKey(County, models.PROTECT, related_name="towns", verbose_name=_("county-level unit"))
+    boundary = models.BinaryField(_("boundary (WKB, EPSG:4490)"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("town")
@@ -73,7 +74,13 @@ class Town(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def shape(self):
+        return geometry.from_wkb(self.boundary)
+
     def clean(self):
+        if self.boundary is not None:
+            geometry.validate_boundary(self.shape)
         if not self.code or self.county_id is None:
             return
         county = self.county

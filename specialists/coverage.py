@@ -1,0 +1,339 @@
+"""Dual coverage (双覆盖): every administrative village served by a specialist, every key industry by a team.
+
+`coverage_for` answers it for any date in a fixed number of queries, whatever the number of
+villages: the database aggregates villages per town and computes the gap lists; Python only rolls
+towns up into county-level units and the city.
+"""
+
+import dataclasses
+import datetime
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+
+from specialists.models import IndustryAssignment, Specialist, VillageAssignment
+from villages.models import County, Industry
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """Village and industry totals of one area: the city, a county-level unit or a town."""
+
+    code: str
+    name: str
+    villages_total: int = 0
+    villages_covered: int = 0
+    villages_at_risk: int = 0
+    industries_total: int = 0
+    industries_covered: int = 0
+
+    @property
+    def villages_uncovered(self):
+        return self.villages_total - self.villages_covered
+
+    @property
+    def village_rate(self):
+        """Share of administrative villages covered; 1.0 where there are none to cover."""
+        return self.villages_covered / self.villages_total if self.villages_total else 1.0
+
+    @property
+    def industry_rate(self):
+        return self.industries_covered / self.industries_total if self.industries_total else 1.0
+
+    def as_dict(self):
+        return {
+            "code": self.code,
+            "name": self.name,
+            "villages_total": self.villages_total,
+            "villages_covered": self.villages_covered,
+            "villages_uncovered": self.villages_uncovered,
+            "villages_at_risk": self.villages_at_risk,
+            "village_rate": round(self.village_rate, 4),
+            "industries_total": self.industries_total,
+            "industries_covered": self.industries_covered,
+            "industry_rate": round(self.industry_rate, 4),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    as_of: datetime.date
+    county: County | None
+    at_risk_days: int
+    max_villages: int
+    city: Tally
+    counties: list[Tally]
+    towns: list[Tally]  # each town's code, with its county's code in town_counties
+    town_counties: dict[str, str]
+    uncovered_villages: list[dict]
+    at_risk_villages: list[dict]
+    uncovered_industries: list[dict]
+    industry_pairs: list[dict]
+    overloaded_specialists: list[dict]
+
+    @property
+    def has_gap(self):
+        return bool(self.uncovered_villages or self.uncovered_industries)
+
+    def as_dict(self):
+        return {
+            "as_of": self.as_of.isoformat(),
+            "scope": {"code": self.county.code, "name": self.county.name} if self.county else None,
+            "at_risk_days": self.at_risk_days,
+            "max_villages_per_specialist": self.max_villages,
+            "villages_total": self.city.villages_total,
+            "villages_covered": self.city.villages_covered,
+            "villages_uncovered": self.city.villages_uncovered,
+            "village_rate": round(self.city.village_rate, 4),
+            "industries_total": self.city.industries_total,
+            "industries_covered": self.city.industries_covered,
+            "industry_rate": round(self.city.industry_rate, 4),
+            "dual_coverage": not self.has_gap,
+            "uncovered_villages": self.uncovered_villages,
+            "at_risk_villages": self.at_risk_villages,
+            "uncovered_industries": self.uncovered_industries,
+            "industries": self.industry_pairs,
+            "overloaded_specialists": self.overloaded_specialists,
+            "counties": [tally.as_dict() for tally in self.counties],
+            "towns": [dict(tally.as_dict(), county_code=self.town_counties[tally.code]) for tally in self.towns],
+        }
+
+
+def _serving(as_of):
+    """Assignments running on as_of and held by an active specialist: what makes a village covered."""
+    return VillageAssignment.objects.running_on(as_of).filter(specialist__status=Specialist.Status.ACTIVE)
+
+
+FAR_FUTURE = datetime.date(9999, 12, 31)
+
+# Each village's status in one value: the latest end date among the assignments serving it on the
+# day (active specialist, running), with open or long-running ones counted as FAR_FUTURE. NULL:
+# uncovered; at most the horizon: at risk; later: covered and lasting.
+#
+# SQLite runs a correlated subquery per village over the covering index (village, start, end,
+# specialist), which it walks without touching the table; PostgreSQL is faster with one hash
+# aggregate over the assignments joined to the villages. Both give the same rows.
+_STATUS_SQLITE = """
+WITH status AS MATERIALIZED (
+  SELECT v.id, v.code, v.name, v.town_id,
+    (SELECT MAX(CASE WHEN a.end_date IS NULL OR a.end_date > %(horizon)s THEN %(far)s ELSE a.end_date END)
+       FROM specialists_villageassignment a
+      WHERE a.village_id = v.id AND a.start_date <= %(as_of)s
+        AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
+        AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active')
+    ) AS last_end
+  FROM villages_village v {scope_join}
+  WHERE v.kind = 'village' {scope_where}
+)
+"""
+_STATUS_POSTGRESQL = """
+WITH served AS (
+  SELECT a.village_id,
+         MAX(CASE WHEN a.end_date IS NULL OR a.end_date > %(horizon)s THEN %(far)s ELSE a.end_date END) AS last_end
+    FROM specialists_villageassignment a
+    JOIN specialists_specialist s ON s.id = a.specialist_id AND s.status = 'active'
+   WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
+   GROUP BY a.village_id
+), status AS MATERIALIZED (
+  SELECT v.id, v.code, v.name, v.town_id, sv.last_end
+    FROM villages_village v LEFT JOIN served sv ON sv.village_id = v.id {scope_join}
+   WHERE v.kind = 'village' {scope_where}
+)
+"""
+# Town tallies (T), uncovered villages (U) and villages at risk (R) from one pass over the statuses.
+_TALLIES_AND_GAPS = """
+SELECT 'T', s.town_id, t.code, t.name, t.county_id, COUNT(*), COUNT(s.last_end),
+       SUM(CASE WHEN s.last_end <= %(horizon)s THEN 1 ELSE 0 END), CAST(NULL AS DATE)
+  FROM status s JOIN villages_town t ON t.id = s.town_id
+ GROUP BY s.town_id, t.code, t.name, t.county_id
+UNION ALL
+SELECT 'U', id, code, name, town_id, 0, 0, 0, CAST(NULL AS DATE) FROM status WHERE last_end IS NULL
+UNION ALL
+SELECT 'R', id, code, name, town_id, 0, 0, 0, last_end FROM status WHERE last_end <= %(horizon)s
+"""
+
+
+def _as_date(value):
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def village_statuses_sql(*, as_of, horizon, county=None, town=None):
+    """The SQL (a WITH clause defining `status`) and parameters for village statuses in a scope.
+
+    Map code selects from `status` itself; `coverage_for` aggregates it.
+    """
+    template = _STATUS_POSTGRESQL if connection.vendor == "postgresql" else _STATUS_SQLITE
+    params = {"as_of": as_of, "horizon": horizon, "far": FAR_FUTURE}
+    scope_join = scope_where = ""
+    if town is not None:
+        scope_where = "AND v.town_id = %(town)s"
+        params["town"] = town.pk
+    elif county is not None:
+        scope_join = "JOIN villages_town st ON st.id = v.town_id"
+        scope_where = "AND st.county_id = %(county)s"
+        params["county"] = county.pk
+    return template.format(scope_join=scope_join, scope_where=scope_where), params
+
+
+def _tallies_and_gaps(as_of, horizon, county):
+    sql, params = village_statuses_sql(as_of=as_of, horizon=horizon, county=county)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + _TALLIES_AND_GAPS, params)
+        rows = cursor.fetchall()
+    towns = {}
+    uncovered, at_risk = [], []
+    for kind, pk, code, name, parent, total, covered, risky, last_end in rows:
+        if kind == "T":
+            towns[pk] = {"code": code, "name": name, "county_id": parent, "total": total, "covered": covered, "at_risk": risky}
+        elif kind == "U":
+            uncovered.append((code, name, parent, None))
+        else:
+            at_risk.append((code, name, parent, _as_date(last_end)))
+    return towns, sorted(uncovered), sorted(at_risk, key=lambda row: (row[3], row[0]))
+
+
+def coverage_for(*, as_of=None, county=None, at_risk_days=None, max_villages=None) -> Coverage:
+    """Dual coverage on a date (default today), for the city or one county-level unit.
+
+    Any user may call it for the scope they may see: pass `county` for a county-scoped user.
+    It reads only, and makes the same number of queries (five for the city, four for a county)
+    for ten villages or half a million.
+    """
+    as_of = as_of or timezone.localdate()
+    at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
+    max_villages = settings.TEPAI_MAX_VILLAGES_PER_SPECIALIST if max_villages is None else max_villages
+    horizon = as_of + datetime.timedelta(days=at_risk_days)
+
+    # Query 1: the county-level units in scope, so that a unit with no villages still shows.
+    counties = County.objects.all() if county is None else County.objects.filter(pk=county.pk)
+    county_rows = list(counties.values_list("pk", "code", "name"))
+    # Query 2: village tallies per town and the uncovered and at-risk villages, in one pass.
+    towns, uncovered, at_risk = _tallies_and_gaps(as_of, horizon, county)
+    county_names = {pk: (code, name) for pk, code, name in county_rows}
+
+    def place(town_id):
+        town = towns[town_id]
+        county_code, county_name = county_names[town["county_id"]]
+        return {"town": town["name"], "town_code": town["code"], "county": county_name, "county_code": county_code}
+
+    uncovered_villages = [dict({"code": code, "name": name}, **place(town_id)) for code, name, town_id, _e in uncovered]
+    at_risk_villages = [
+        dict({"code": code, "name": name}, **place(town_id), last_end_date=last_end.isoformat())
+        for code, name, town_id, last_end in at_risk
+    ]
+    # Query 3 (and 3b for the city): key industry coverage units and whether a team covers each.
+    industry_pairs = _industry_pairs(as_of, county)
+    # Query 4: specialists serving more villages than the load allows.
+    overloaded = _overloaded_specialists(as_of, county, max_villages)
+
+    return _roll_up(
+        as_of=as_of, county=county, at_risk_days=at_risk_days, max_villages=max_villages,
+        county_rows=county_rows, towns=towns, uncovered_villages=uncovered_villages,
+        at_risk_villages=at_risk_villages, industry_pairs=industry_pairs, overloaded=overloaded,
+    )
+
+
+def _industry_pairs(as_of, county):
+    """Key industry coverage units: a city key industry once, a county key industry per county where it is key.
+
+    A city key industry is covered by any running team assignment; a county key industry in a
+    county-level unit by a running assignment that is city-wide or limited to a list containing it.
+    """
+    running = IndustryAssignment.objects.running_on(as_of)
+    city_wide = running.filter(industry=OuterRef("industry_id"), counties__isnull=True)
+    limited_here = running.filter(industry=OuterRef("industry_id"), counties=OuterRef("county_id"))
+    key_pairs = Industry.key_counties.through.objects.annotate(
+        covered=Exists(city_wide) | Exists(limited_here),
+    )
+    if county is not None:
+        key_pairs = key_pairs.filter(county=county)
+    pairs = [
+        {
+            "industry": row["industry__name"], "industry_id": row["industry_id"],
+            "county": row["county__name"], "county_code": row["county__code"], "covered": row["covered"],
+        }
+        for row in key_pairs.values("industry_id", "industry__name", "county__code", "county__name", "covered")
+    ]
+    if county is None:
+        # Query 5b (city scope only): city key industries, covered by any running assignment.
+        city_keys = Industry.objects.filter(is_city_key=True).annotate(
+            covered=Exists(running.filter(industry=OuterRef("pk")))
+        )
+        pairs += [
+            {"industry": name, "industry_id": pk, "county": None, "county_code": None, "covered": covered}
+            for pk, name, covered in city_keys.values_list("pk", "name", "covered")
+        ]
+    pairs.sort(key=lambda p: (p["county_code"] or "", p["industry"]))
+    return pairs
+
+
+def _overloaded_specialists(as_of, county, max_villages):
+    """Specialists holding more serving village assignments than max_villages, with their whole load.
+
+    Only specialists with more than max_villages assignments of any date can be over the load; the
+    index on (specialist, start, end) finds those without reading the table, so the running-date
+    check touches few rows.
+    """
+    candidates = (
+        VillageAssignment.objects.values("specialist_id").annotate(n=Count("pk")).filter(n__gt=max_villages)
+        .values("specialist_id")
+    )
+    serving = _serving(as_of).filter(specialist__in=candidates)
+    holders = serving
+    if county is not None:
+        holders = serving.filter(specialist__in=serving.filter(village__town__county=county).values("specialist_id"))
+    rows = (
+        holders.values("specialist_id", "specialist__name")
+        .annotate(villages=Count("village", distinct=True))
+        .filter(villages__gt=max_villages)
+        .order_by("-villages", "specialist__name")
+    )
+    return [{"id": r["specialist_id"], "name": r["specialist__name"], "villages": r["villages"]} for r in rows]
+
+
+def _roll_up(*, as_of, county, at_risk_days, max_villages, county_rows, towns, uncovered_villages,
+             at_risk_villages, industry_pairs, overloaded):
+    zero = {"villages_total": 0, "villages_covered": 0, "villages_at_risk": 0, "industries_total": 0, "industries_covered": 0}
+    per_county = {pk: dict(zero) for pk, _c, _n in county_rows}
+    code_to_pk = {code: pk for pk, code, _n in county_rows}
+    county_codes = {pk: code for pk, code, _n in county_rows}
+    town_tallies, town_counties = [], {}
+    for town in sorted(towns.values(), key=lambda t: t["code"]):
+        town_tallies.append(Tally(town["code"], town["name"], town["total"], town["covered"], town["at_risk"]))
+        town_counties[town["code"]] = county_codes[town["county_id"]]
+        sums = per_county[town["county_id"]]
+        sums["villages_total"] += town["total"]
+        sums["villages_covered"] += town["covered"]
+        sums["villages_at_risk"] += town["at_risk"]
+    for pair in industry_pairs:
+        if pair["county_code"] is not None:
+            sums = per_county[code_to_pk[pair["county_code"]]]
+            sums["industries_total"] += 1
+            sums["industries_covered"] += pair["covered"]
+    counties = [Tally(code, name, **per_county[pk]) for pk, code, name in county_rows]
+
+    industries = {}
+    for pair in industry_pairs:
+        industries.setdefault(pair["industry_id"], []).append(pair["covered"])
+    city = Tally(
+        county.code if county else "",
+        county.name if county else "",
+        villages_total=sum(t.villages_total for t in counties),
+        villages_covered=sum(t.villages_covered for t in counties),
+        villages_at_risk=sum(t.villages_at_risk for t in counties),
+        industries_total=len(industries),
+        industries_covered=sum(all(flags) for flags in industries.values()),
+    )
+    uncovered_industries = [
+        {"industry": p["industry"], "county": p["county"], "county_code": p["county_code"]}
+        for p in industry_pairs if not p["covered"]
+    ]
+    return Coverage(
+        as_of=as_of, county=county, at_risk_days=at_risk_days, max_villages=max_villages, city=city,
+        counties=counties, towns=town_tallies, town_counties=town_counties, uncovered_villages=uncovered_villages,
+        at_risk_villages=at_risk_villages, uncovered_industries=uncovered_industries,
+        industry_pairs=[{k: v for k, v in p.items() if k != "industry_id"} for p in industry_pairs],
+        overloaded_specialists=overloaded,
+    )

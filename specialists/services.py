@@ -1,0 +1,83 @@
+"""Writes that span rows, enforce business rules or have side effects."""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from specialists.models import MapJob
+
+logger = logging.getLogger(__name__)
+
+
+def map_job_create(*, requested_by, kind, fmt, as_of=None, county=None, town=None) -> MapJob:
+    """Record a map job and queue its rendering once the row is committed.
+
+    Any signed-in user may ask for a map of what they may see; the caller passes the scope
+    (county or town) already limited to the user's. Queues `render_map_job` on commit.
+    """
+    from specialists.tasks import render_map_job
+
+    if town is not None and county is not None and town.county_id != county.pk:
+        raise ValueError("the town is not in the county-level unit")
+    job = MapJob(
+        requested_by=requested_by, kind=kind, format=fmt, as_of=as_of or timezone.localdate(),
+        county=county if town is None else town.county, town=town,
+    )
+    job.full_clean()
+    with transaction.atomic():
+        job.save()
+        transaction.on_commit(lambda: render_map_job.delay(job.pk))
+    return job
+
+
+def _set_progress(job_id, progress):
+    MapJob.objects.filter(pk=job_id, status=MapJob.Status.RUNNING).update(progress=progress)
+
+
+def map_job_run(*, job_id) -> MapJob:
+    """Render a job's map and store its file. Safe to run twice: a done job is left as it is.
+
+    Called by the Celery task, possibly again after a worker died mid-render; each attempt is
+    counted, and only the first to finish stores the file and marks the job done.
+    """
+    from specialists.coverage_maps import coverage_map, industry_map
+
+    with transaction.atomic():
+        job = MapJob.objects.select_for_update().select_related("county", "town").get(pk=job_id)
+        if job.status == MapJob.Status.DONE:
+            return job
+        job.status = MapJob.Status.RUNNING
+        job.attempts += 1
+        job.progress = 10
+        job.error = ""
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "progress", "error", "started_at"])
+
+    try:
+        if job.kind == MapJob.Kind.INDUSTRIES:
+            mapfile = industry_map(as_of=job.as_of, fmt=job.format)
+        else:
+            mapfile = coverage_map(as_of=job.as_of, county=job.county, town=job.town, fmt=job.format)
+        _set_progress(job.pk, 90)
+    except Exception as error:
+        logger.exception("map job %s failed", job.pk)
+        MapJob.objects.filter(pk=job.pk).exclude(status=MapJob.Status.DONE).update(
+            status=MapJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now(),
+        )
+        raise
+
+    with transaction.atomic():
+        job = MapJob.objects.select_for_update().get(pk=job_id)
+        if job.status == MapJob.Status.DONE:
+            return job  # another attempt finished first: keep its file
+        # One deterministic name per job, so a repeated attempt replaces rather than adds a file.
+        name = f"maps/job-{job.pk}/{mapfile.filename}"
+        job.result.storage.delete(name)
+        job.result.save(name.removeprefix("maps/"), ContentFile(mapfile.content), save=False)
+        job.status = MapJob.Status.DONE
+        job.progress = 100
+        job.finished_at = timezone.now()
+        job.save(update_fields=["result", "status", "progress", "finished_at"])
+    return job
