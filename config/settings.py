@@ -189,4 +189,4 @@ LOGGING = {
 # Coverage: a covered village is "at risk" when all its running assignments end within this many
 # days; a specialist serving more villages than the load below is flagged as overloaded.
 TEPAI_AT_RISK_DAYS = env_int("TEPAI_AT_RISK_DAYS", 30)
-TEPAI_MAX_VILLAGES_PER_SPECIALIST = env_int("TEPAI_MAX_VILLAGES_PER_SPECIALIST", 3)
+TEPAI_MAX_VILLAGES_PER_SPECIALIST = env_int("TEPAI_MAX_VILLAGES_PER_SPECIALIST", 5)

@@ -10,7 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from specialists.models import IndustryAssignment, Specialist, VillageAssignment
@@ -114,10 +114,12 @@ FAR_FUTURE = datetime.date(9999, 12, 31)
 #
 # SQLite runs a correlated subquery per village over the covering index (village, start, end,
 # specialist), which it walks without touching the table; PostgreSQL is faster with one hash
-# aggregate over the assignments joined to the villages. Both give the same rows.
+# aggregate over the assignments joined to the villages. Both give the same rows. Inactive
+# specialists are few, so excluding them by a hashed id list beats joining every specialist, and
+# the materialised status rows stay narrow (names are joined only for the gap lists).
 _STATUS_SQLITE = """
 WITH status AS MATERIALIZED (
-  SELECT v.id, v.code, v.name, v.town_id,
+  SELECT v.id, v.town_id,
     (SELECT MAX(CASE WHEN a.end_date IS NULL OR a.end_date > %(horizon)s THEN %(far)s ELSE a.end_date END)
        FROM specialists_villageassignment a
       WHERE a.village_id = v.id AND a.start_date <= %(as_of)s
@@ -133,11 +135,11 @@ WITH served AS (
   SELECT a.village_id,
          MAX(CASE WHEN a.end_date IS NULL OR a.end_date > %(horizon)s THEN %(far)s ELSE a.end_date END) AS last_end
     FROM specialists_villageassignment a
-    JOIN specialists_specialist s ON s.id = a.specialist_id AND s.status = 'active'
    WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
+     AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active')
    GROUP BY a.village_id
 ), status AS MATERIALIZED (
-  SELECT v.id, v.code, v.name, v.town_id, sv.last_end
+  SELECT v.id, v.town_id, sv.last_end
     FROM villages_village v LEFT JOIN served sv ON sv.village_id = v.id {scope_join}
    WHERE v.kind = 'village' {scope_where}
 )
@@ -149,9 +151,11 @@ SELECT 'T', s.town_id, t.code, t.name, t.county_id, COUNT(*), COUNT(s.last_end),
   FROM status s JOIN villages_town t ON t.id = s.town_id
  GROUP BY s.town_id, t.code, t.name, t.county_id
 UNION ALL
-SELECT 'U', id, code, name, town_id, 0, 0, 0, CAST(NULL AS DATE) FROM status WHERE last_end IS NULL
+SELECT 'U', v.id, v.code, v.name, v.town_id, 0, 0, 0, CAST(NULL AS DATE)
+  FROM status s JOIN villages_village v ON v.id = s.id WHERE s.last_end IS NULL
 UNION ALL
-SELECT 'R', id, code, name, town_id, 0, 0, 0, last_end FROM status WHERE last_end <= %(horizon)s
+SELECT 'R', v.id, v.code, v.name, v.town_id, 0, 0, 0, s.last_end
+  FROM status s JOIN villages_village v ON v.id = s.id WHERE s.last_end <= %(horizon)s
 """
 
 
@@ -269,28 +273,37 @@ def _industry_pairs(as_of, county):
     return pairs
 
 
-def _overloaded_specialists(as_of, county, max_villages):
-    """Specialists holding more serving village assignments than max_villages, with their whole load.
+_OVERLOADED = """
+SELECT o.specialist_id, s.name, o.villages
+  FROM (SELECT a.specialist_id, COUNT(DISTINCT a.village_id) AS villages
+          FROM specialists_villageassignment a
+         WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
+           AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active')
+           {scope}
+         GROUP BY a.specialist_id
+        HAVING COUNT(DISTINCT a.village_id) > %(max_villages)s) o
+  JOIN specialists_specialist s ON s.id = o.specialist_id
+ ORDER BY o.villages DESC, s.name, o.specialist_id
+"""
+# In a county's view: specialists serving any village of the county, with their whole load.
+_OVERLOADED_IN_COUNTY = """
+AND a.specialist_id IN (
+  SELECT b.specialist_id FROM specialists_villageassignment b
+    JOIN villages_village bv ON bv.id = b.village_id JOIN villages_town bt ON bt.id = bv.town_id
+   WHERE bt.county_id = %(county)s AND b.start_date <= %(as_of)s AND (b.end_date IS NULL OR b.end_date >= %(as_of)s))
+"""
 
-    Only specialists with more than max_villages assignments of any date can be over the load; the
-    index on (specialist, start, end) finds those without reading the table, so the running-date
-    check touches few rows.
-    """
-    candidates = (
-        VillageAssignment.objects.values("specialist_id").annotate(n=Count("pk")).filter(n__gt=max_villages)
-        .values("specialist_id")
-    )
-    serving = _serving(as_of).filter(specialist__in=candidates)
-    holders = serving
+
+def _overloaded_specialists(as_of, county, max_villages):
+    """Active specialists serving more than max_villages villages on the day, busiest first."""
+    params = {"as_of": as_of, "max_villages": max_villages}
+    scope = ""
     if county is not None:
-        holders = serving.filter(specialist__in=serving.filter(village__town__county=county).values("specialist_id"))
-    rows = (
-        holders.values("specialist_id", "specialist__name")
-        .annotate(villages=Count("village", distinct=True))
-        .filter(villages__gt=max_villages)
-        .order_by("-villages", "specialist__name")
-    )
-    return [{"id": r["specialist_id"], "name": r["specialist__name"], "villages": r["villages"]} for r in rows]
+        scope = _OVERLOADED_IN_COUNTY
+        params["county"] = county.pk
+    with connection.cursor() as cursor:
+        cursor.execute(_OVERLOADED.format(scope=scope), params)
+        return [{"id": pk, "name": name, "villages": villages} for pk, name, villages in cursor.fetchall()]
 
 
 def _roll_up(*, as_of, county, at_risk_days, max_villages, county_rows, towns, uncovered_villages,

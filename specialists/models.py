@@ -231,7 +231,8 @@ class VillageAssignment(models.Model):
         indexes = [
             # Covering index for coverage: answers "who serves this village on this day" from the index alone.
             models.Index(fields=["village", "start_date", "end_date", "specialist"], name="assignment_coverage_idx"),
-            models.Index(fields=["specialist", "start_date", "end_date"]),
+            # Covering index for a specialist's load on a day.
+            models.Index(fields=["specialist", "start_date", "end_date", "village"], name="assignment_load_idx"),
         ]
 
     def __str__(self):

@@ -167,7 +167,9 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
         v_for = np.concatenate([np.arange(villages), rng.integers(0, villages, size=extra)])[:assignments]
         s_for = np.concatenate([
             (np.arange(villages) * specialists // max(villages, 1)) % specialists,
-            rng.integers(0, specialists, size=extra),
+            # Extra assignments go round the specialists in a shuffled order, so loads stay even
+            # (a few villages each), as a bureau would spread them.
+            rng.permutation(specialists)[np.arange(extra) % specialists],
         ])[:assignments]
         fate = rng.random(len(v_for))
         start = np.where(fate > 0.98, as_of + datetime.timedelta(days=10), datetime.date(2022, 3, 1))

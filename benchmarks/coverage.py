@@ -1,0 +1,48 @@
+"""Coverage time beside a bare full scan of the assignment table, per scale and database.
+
+    .venv/bin/python benchmarks/coverage.py --scale province --backend sqlite
+    .venv/bin/python benchmarks/coverage.py --scale national --backend postgresql
+
+Prints one line per measurement; the figures last printed are recorded in RESULTS.md.
+"""
+
+import argparse
+import datetime
+
+from _setup import best_of, prepare
+
+AS_OF = datetime.date(2022, 6, 30)  # the generator's reference day
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=["city", "province", "national"], default="province")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    connection = prepare(args.scale, args.backend)
+    from specialists.coverage import coverage_for
+    from specialists.models import VillageAssignment
+    from villages.models import County
+
+    def full_scan():
+        # Reads every row of the assignment table (the note column has no index to answer it).
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {VillageAssignment._meta.db_table} WHERE note <> 'x'")
+            return cursor.fetchone()[0]
+
+    scan_s, rows = best_of(full_scan, args.repeat)
+    city_s, coverage = best_of(lambda: coverage_for(as_of=AS_OF), args.repeat)
+    county = County.objects.order_by("code").first()
+    county_s, _ = best_of(lambda: coverage_for(as_of=AS_OF, county=county), args.repeat)
+    print(
+        f"coverage scale={args.scale} backend={args.backend} villages={coverage.city.villages_total} "
+        f"assignments={rows} full_scan_ms={scan_s * 1000:.1f} coverage_ms={city_s * 1000:.1f} "
+        f"ratio={city_s / scan_s:.1f} one_county_ms={county_s * 1000:.1f} "
+        f"uncovered={len(coverage.uncovered_villages)} at_risk={len(coverage.at_risk_villages)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
