@@ -184,6 +184,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("TEPAI_LOG_LEVEL", "INFO")},
+    # Django's default config gives "django" a console handler of its own; without this override
+    # every line would print twice (there and through root).
+    "loggers": {"django": {"handlers": ["console"], "level": env_str("TEPAI_LOG_LEVEL", "INFO"), "propagate": False}},
 }
 
 # Coverage: a covered village is "at risk" when all its running assignments end within this many
