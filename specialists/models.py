@@ -76,13 +76,17 @@ class Specialist(models.Model):
         verbose_name_plural = _("specialists")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="specialist_id_number_unique"),
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="specialist_id_number_unique",
+                violation_error_message=_("A specialist with this ID number is already registered."),
+            ),
             models.CheckConstraint(condition=Q(mobile__regex=r"^1[3-9][0-9]{9}$"), name="specialist_mobile_format"),
             models.CheckConstraint(condition=Q(id_number="") | Q(id_number__regex=r"^[1-9][0-9]{16}[0-9X]$"), name="specialist_id_number_format"),
             models.CheckConstraint(condition=Q(year_selected__gte=2000, year_selected__lte=2100), name="specialist_year_selected_range"),
             models.CheckConstraint(
                 condition=(Q(home_lon__isnull=True) & Q(home_lat__isnull=True))
-                | (Q(home_lon__gte=73) & Q(home_lon__lte=136) & Q(home_lat__gte=3) & Q(home_lat__lte=54)),
+                | (Q(home_lon__isnull=False) & Q(home_lat__isnull=False)
+                   & Q(home_lon__gte=73) & Q(home_lon__lte=136) & Q(home_lat__gte=3) & Q(home_lat__lte=54)),
                 name="specialist_home_in_china",
             ),
         ]
@@ -175,7 +179,10 @@ class TeamMembership(models.Model):
         ordering = ["team", "role", "specialist"]
         constraints = [
             models.UniqueConstraint(fields=["team", "specialist"], name="team_member_once"),
-            models.UniqueConstraint(fields=["team"], condition=Q(role="leader"), name="team_one_leader"),
+            models.UniqueConstraint(
+                fields=["team"], condition=Q(role="leader"), name="team_one_leader",
+                violation_error_message=_("A team has only one leader."),
+            ),
         ]
 
     def __str__(self):

@@ -87,15 +87,15 @@ class Town(models.Model):
         if county.kind == County.Kind.ZONE:
             # A zone's towns are civil towns of a district of the same city.
             if self.code[:4] != county.code[:4]:
-                raise ValidationError(
-                    {"code": _("Town code %(code)s is not in the same city as %(county)s (%(county_code)s).")},
+                raise ValidationError({"code": ValidationError(
+                    _("Town code %(code)s is not in the same city as %(county)s (%(county_code)s)."),
                     params={"code": self.code, "county": county.name, "county_code": county.code},
-                )
+                )})
         elif not self.code.startswith(county.code):
-            raise ValidationError(
-                {"code": _("Town code %(code)s must start with the code of %(county)s (%(county_code)s).")},
+            raise ValidationError({"code": ValidationError(
+                _("Town code %(code)s must start with the code of %(county)s (%(county_code)s)."),
                 params={"code": self.code, "county": county.name, "county_code": county.code},
-            )
+            )})
 
 
 class Industry(models.Model):
@@ -160,8 +160,10 @@ class Village(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[1-8][0-9]{11}$"), name="village_code_12_digits"),
             models.CheckConstraint(
+                # Both branches must be TRUE, not NULL: a CHECK passes on NULL, which would let a
+                # longitude in without its latitude.
                 condition=(Q(lon__isnull=True) & Q(lat__isnull=True))
-                | (Q(lon__gte=73) & Q(lon__lte=136) & Q(lat__gte=3) & Q(lat__lte=54)),
+                | (Q(lon__isnull=False) & Q(lat__isnull=False) & Q(lon__gte=73) & Q(lon__lte=136) & Q(lat__gte=3) & Q(lat__lte=54)),
                 name="village_point_in_china",
             ),
         ]

@@ -1,0 +1,291 @@
+"""Admin for specialists, teams, assignments and what they achieve.
+
+Every list page loads the rows it shows in a fixed number of queries: foreign keys through
+select_related (with the joined villages' and counties' boundaries deferred), many-to-many columns
+through one prefetch, counts through annotations. The forms save through full_clean(), so the
+admin obeys the same model rules (clean(), Meta.constraints) as the API and the importers.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from specialists.models import (
+    Countermeasure,
+    Enterprise,
+    Honour,
+    IncomeIncrease,
+    IndustryAssignment,
+    IndustryProblem,
+    MapJob,
+    Organisation,
+    Specialist,
+    Team,
+    TeamMembership,
+    UserRole,
+    VillageAssignment,
+)
+from villages.admin import CountyListFilter, counties_without_boundaries
+
+admin.site.site_header = _("Tepai: science and technology specialists")
+admin.site.site_title = _("Tepai administration")
+# Django's own message, so that it reads 站点管理 from Django's catalogue.
+admin.site.index_title = _("Site administration")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "specialist_count"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    # Explicit, because a GROUP BY query (the count) drops Meta.ordering; autocomplete pages need one.
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(specialist_count=Count("specialists"))
+
+    @admin.display(description=_("specialists"), ordering="specialist_count")
+    def specialist_count(self, obj):
+        return obj.specialist_count
+
+
+@admin.register(Specialist)
+class SpecialistAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "gender", "masked_mobile", "organisation", "title", "year_selected", "status"]
+    list_filter = ["status", "kind", "gender", "year_selected", "organisation__kind"]
+    # "=id_number": an ID number is looked up whole, never by a fragment of it.
+    search_fields = ["name", "mobile", "=id_number", "organisation__name"]
+    autocomplete_fields = ["organisation", "expertise"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+    # Lists are seen over shoulders and in screenshots: the full number is only on the change form,
+    # which the coordinator who manages the specialist opens.
+    @admin.display(description=_("mobile phone"), ordering="mobile")
+    def masked_mobile(self, obj):
+        return obj.masked_mobile
+
+
+@admin.register(Honour)
+class HonourAdmin(admin.ModelAdmin):
+    list_display = ["specialist", "year", "kind", "note"]
+    list_filter = ["kind", "year"]
+    search_fields = ["specialist__name", "note"]
+    autocomplete_fields = ["specialist"]
+    list_select_related = ["specialist"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("specialist")
+
+
+class TeamMembershipFormSet(BaseInlineFormSet):
+    """Refuses two leaders among the forms.
+
+    The model cannot: an inline form leaves its team out of validation, so the conditional
+    team_one_leader constraint is skipped there, and the formset's own uniqueness check covers
+    unconditional constraints only. Without this the database would answer with an error page.
+    """
+
+    def clean(self):
+        super().clean()
+        leaders = [
+            form for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == TeamMembership.Role.LEADER
+        ]
+        if len(leaders) > 1:
+            raise ValidationError(
+                _("A team has one leader, but %(count)s members are marked as leader."),
+                code="team_one_leader", params={"count": len(leaders)},
+            )
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    formset = TeamMembershipFormSet
+    autocomplete_fields = ["specialist"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("specialist")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "lead_organisation", "leader", "year_selected", "member_count"]
+    list_filter = ["level", "year_selected", "lead_organisation__kind"]
+    search_fields = ["name", "lead_organisation__name", "leader__name"]
+    autocomplete_fields = ["lead_organisation", "leader"]
+    list_select_related = ["lead_organisation", "leader"]
+    ordering = ["name"]  # see OrganisationAdmin.ordering
+    inlines = [TeamMembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("lead_organisation", "leader")
+            .annotate(member_count=Count("memberships"))
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not TeamMembership:
+            return super().save_formset(request, form, formset, change)
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            membership.delete()
+        # Demotions first: the database allows one leader at every moment, not only at the end, so
+        # handing the lead from one member to another must not save the new leader first.
+        for membership in sorted(memberships, key=lambda m: m.role == TeamMembership.Role.LEADER):
+            membership.save()
+        formset.save_m2m()
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+
+@admin.register(VillageAssignment)
+class VillageAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["specialist", "village", "town", "start_date", "end_date", "note"]
+    # end_date as a date filter offers "no date" (open-ended) and "has date" as well.
+    list_filter = [("village__town__county", CountyListFilter), "end_date", "village__kind"]
+    search_fields = ["specialist__name", "specialist__mobile", "village__name", "village__code"]
+    autocomplete_fields = ["specialist", "village"]
+    list_select_related = ["specialist", "village__town"]
+    date_hierarchy = "start_date"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("specialist", "village__town")
+            .defer("village__boundary", "village__town__boundary")
+        )
+
+    @admin.display(description=_("town"), ordering="village__town__code")
+    def town(self, obj):
+        return obj.village.town
+
+
+@admin.register(IndustryAssignment)
+class IndustryAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["team", "industry", "county_names", "start_date", "end_date"]
+    list_filter = ["industry", "end_date"]
+    search_fields = ["team__name", "industry__name"]
+    autocomplete_fields = ["team", "industry", "counties"]
+    list_select_related = ["team", "industry"]
+    date_hierarchy = "start_date"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("team", "industry")
+            .prefetch_related(Prefetch("counties", queryset=counties_without_boundaries()))
+        )
+
+    @admin.display(description=_("limited to county-level units"))
+    def county_names(self, obj):
+        return "、".join(county.name for county in obj.counties.all()) or _("city-wide")
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "kind", "relation", "specialist", "village", "industry", "date"]
+    list_filter = ["kind", "relation", "industry"]
+    search_fields = ["name", "credit_code", "specialist__name"]
+    autocomplete_fields = ["specialist", "village", "industry"]
+    list_select_related = ["specialist", "village", "industry"]
+    date_hierarchy = "date"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("specialist", "village", "industry").defer("village__boundary")
+
+
+@admin.register(IncomeIncrease)
+class IncomeIncreaseAdmin(admin.ModelAdmin):
+    list_display = ["specialist", "year", "farmer_yuan", "collective_yuan"]
+    list_filter = ["year"]
+    search_fields = ["specialist__name", "specialist__mobile"]
+    autocomplete_fields = ["specialist"]
+    list_select_related = ["specialist"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("specialist")
+
+
+class CountermeasureInline(admin.StackedInline):
+    model = Countermeasure
+    extra = 1
+
+
+@admin.register(IndustryProblem)
+class IndustryProblemAdmin(admin.ModelAdmin):
+    list_display = ["title", "team", "industry", "year", "countermeasure_count"]
+    list_filter = ["year", "industry"]
+    search_fields = ["title", "team__name", "industry__name"]
+    autocomplete_fields = ["team", "industry"]
+    list_select_related = ["team", "industry"]
+    ordering = ["-year", "team__name", "id"]  # see OrganisationAdmin.ordering
+    inlines = [CountermeasureInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("team", "industry")
+            .annotate(countermeasure_count=Count("countermeasures"))
+        )
+
+    @admin.display(description=_("countermeasures"), ordering="countermeasure_count")
+    def countermeasure_count(self, obj):
+        return obj.countermeasure_count
+
+
+@admin.register(Countermeasure)
+class CountermeasureAdmin(admin.ModelAdmin):
+    list_display = ["title", "problem", "team"]
+    list_filter = ["problem__year"]
+    search_fields = ["title", "problem__title", "problem__team__name"]
+    autocomplete_fields = ["problem"]
+    list_select_related = ["problem__team"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("problem__team")
+
+    @admin.display(description=_("team"), ordering="problem__team__name")
+    def team(self, obj):
+        return obj.problem.team
+
+
+@admin.register(UserRole)
+class UserRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "county", "specialist"]
+    list_filter = ["role", ("county", CountyListFilter)]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "specialist__name", "county__name"]
+    autocomplete_fields = ["user", "county", "specialist"]
+    list_select_related = ["user", "county", "specialist"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "county", "specialist").defer("county__boundary")
+
+
+@admin.register(MapJob)
+class MapJobAdmin(admin.ModelAdmin):
+    """Read-only: a job is made by the map service, which queues its task; the admin only shows it."""
+
+    list_display = ["id", "kind", "format", "as_of", "county", "town", "status", "progress", "requested_by", "created_at"]
+    list_filter = ["status", "kind", "format"]
+    search_fields = ["requested_by__username"]
+    list_select_related = ["county", "town", "requested_by"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("county", "town", "requested_by")
+            .defer("county__boundary", "town__boundary")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

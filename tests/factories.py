@@ -1,0 +1,172 @@
+"""Plain builders of valid rows: each takes only keyword arguments and makes what it is not given.
+
+Every builder saves one row through `objects.create` (no full_clean) and fills unique fields from one
+counter, so that any number of rows can be made in one test without clashing. Pass a field to fix
+it; pass a parent (county=, town=, specialist=, ...) to share it between rows.
+"""
+
+import datetime
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from specialists.models import (
+    Countermeasure,
+    Enterprise,
+    Honour,
+    IncomeIncrease,
+    IndustryAssignment,
+    IndustryProblem,
+    MapJob,
+    Organisation,
+    Specialist,
+    Team,
+    TeamMembership,
+    UserRole,
+    VillageAssignment,
+)
+from specialists.validators import credit_code_check_char, id_number_check_char
+from villages.models import County, Industry, Town, Village
+
+_serial = itertools.count(1)
+START = datetime.date(2023, 3, 1)
+
+
+def _next():
+    return next(_serial)
+
+
+def valid_credit_code(*, serial=None):
+    """A credit code with the right check character: 91 (company), Bengbu's 340300, then the serial."""
+    first17 = f"91340300{(serial if serial is not None else _next()) % 10**9:09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def valid_id_number(*, region="340321", birth="19900101", serial=None):
+    first17 = f"{region}{birth}{(serial if serial is not None else _next()) % 1000:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+def make_county(*, code=None, name=None, kind=County.Kind.COUNTY, **fields):
+    n = _next()
+    # 349xxx: well-formed, inside Anhui (34), and no real unit's code (Anhui's cities are 3401-3418).
+    return County.objects.create(code=code or f"349{n % 1000:03d}", name=name or f"县区{n}", kind=kind, **fields)
+
+
+def make_town(*, county=None, code=None, name=None, kind=Town.Kind.TOWN, **fields):
+    n = _next()
+    county = county or make_county()
+    return Town.objects.create(
+        code=code or f"{county.code}{n % 1000:03d}", name=name or f"镇{n}", kind=kind, county=county, **fields
+    )
+
+
+def make_village(*, town=None, code=None, name=None, kind=Village.Kind.VILLAGE, industries=(), **fields):
+    n = _next()
+    town = town or make_town()
+    # Villages (村委会) are numbered 200-399 after the town code, communities 001-199.
+    suffix = 200 + n % 200 if kind == Village.Kind.VILLAGE else 1 + n % 199
+    village = Village.objects.create(code=code or f"{town.code}{suffix:03d}", name=name or f"村{n}", kind=kind, town=town, **fields)
+    if industries:
+        village.industries.set(industries)
+    return village
+
+
+def make_industry(*, name=None, category=Industry.Category.GRAIN, key_counties=(), **fields):
+    industry = Industry.objects.create(name=name or f"产业{_next()}", category=category, **fields)
+    if key_counties:
+        industry.key_counties.set(key_counties)
+    return industry
+
+
+def make_organisation(*, name=None, kind=Organisation.Kind.UNIVERSITY, **fields):
+    return Organisation.objects.create(name=name or f"派出单位{_next()}", kind=kind, **fields)
+
+
+def make_specialist(
+    *, name=None, kind=Specialist.Kind.INDIVIDUAL, gender=None, mobile=None, organisation=None,
+    year_selected=2023, expertise=(), **fields,
+):
+    n = _next()
+    if gender is None:
+        gender = "" if kind == Specialist.Kind.CORPORATE else Specialist.Gender.MALE
+    specialist = Specialist.objects.create(
+        name=name or f"特派员{n}", kind=kind, gender=gender, mobile=mobile or f"139{n % 10**8:08d}",
+        organisation=organisation or make_organisation(), year_selected=year_selected, **fields,
+    )
+    if expertise:
+        specialist.expertise.set(expertise)
+    return specialist
+
+
+def make_honour(*, specialist=None, year=2022, kind=Honour.Kind.PROVINCIAL_EXCELLENT, **fields):
+    return Honour.objects.create(specialist=specialist or make_specialist(), year=year, kind=kind, **fields)
+
+
+def make_team(*, name=None, leader=None, lead_organisation=None, year_selected=2023, members=(), **fields):
+    """A team with its leader as its leader member, and `members` as plain members."""
+    leader = leader or make_specialist()
+    team = Team.objects.create(
+        name=name or f"特派团{_next()}", leader=leader, lead_organisation=lead_organisation or leader.organisation,
+        year_selected=year_selected, **fields,
+    )
+    TeamMembership.objects.create(team=team, specialist=leader, role=TeamMembership.Role.LEADER)
+    for member in members:
+        TeamMembership.objects.create(team=team, specialist=member, role=TeamMembership.Role.MEMBER)
+    return team
+
+
+def make_village_assignment(*, specialist=None, village=None, start_date=START, end_date=None, **fields):
+    return VillageAssignment.objects.create(
+        specialist=specialist or make_specialist(), village=village or make_village(),
+        start_date=start_date, end_date=end_date, **fields,
+    )
+
+
+def make_industry_assignment(*, team=None, industry=None, start_date=START, end_date=None, counties=(), **fields):
+    assignment = IndustryAssignment.objects.create(
+        team=team or make_team(), industry=industry or make_industry(), start_date=start_date, end_date=end_date, **fields,
+    )
+    if counties:
+        assignment.counties.set(counties)
+    return assignment
+
+
+def make_enterprise(
+    *, name=None, credit_code=None, kind=Enterprise.Kind.COOPERATIVE, relation=Enterprise.Relation.LED,
+    specialist=None, date=START, **fields,
+):
+    return Enterprise.objects.create(
+        name=name or f"合作社{_next()}", credit_code=credit_code or valid_credit_code(), kind=kind, relation=relation,
+        specialist=specialist or make_specialist(), date=date, **fields,
+    )
+
+
+def make_income_increase(*, specialist=None, year=2022, farmer_yuan=0, collective_yuan=0, **fields):
+    return IncomeIncrease.objects.create(
+        specialist=specialist or make_specialist(), year=year, farmer_yuan=farmer_yuan, collective_yuan=collective_yuan, **fields,
+    )
+
+
+def make_industry_problem(*, team=None, industry=None, year=2022, title=None, **fields):
+    return IndustryProblem.objects.create(
+        team=team or make_team(), industry=industry or make_industry(), year=year, title=title or f"问题{_next()}", **fields,
+    )
+
+
+def make_countermeasure(*, problem=None, title=None, **fields):
+    return Countermeasure.objects.create(problem=problem or make_industry_problem(), title=title or f"对策{_next()}", **fields)
+
+
+def make_user(*, username=None, password="tepai-test-password", **fields):
+    return get_user_model().objects.create_user(username=username or f"user{_next()}", password=password, **fields)
+
+
+def make_user_role(*, user=None, role=UserRole.Role.COORDINATOR, county=None, specialist=None, **fields):
+    if role == UserRole.Role.SPECIALIST and specialist is None:
+        specialist = make_specialist()
+    return UserRole.objects.create(user=user or make_user(), role=role, county=county, specialist=specialist, **fields)
+
+
+def make_map_job(*, as_of=START, kind=MapJob.Kind.VILLAGES, **fields):
+    return MapJob.objects.create(as_of=as_of, kind=kind, **fields)
