@@ -108,40 +108,18 @@ def _serving(as_of):
 
 FAR_FUTURE = datetime.date(9999, 12, 31)
 
-# Each village's status in one value: the latest end date among the assignments serving it on the
-# day (active specialist, running), with open or long-running ones counted as FAR_FUTURE. NULL:
-# uncovered; at most the horizon: at risk; later: covered and lasting.
-#
-# SQLite runs a correlated subquery per village over the covering index (village, start, end,
-# specialist), which it walks without touching the table; PostgreSQL is faster with one hash
-# aggregate over the assignments joined to the villages. Both give the same rows. Inactive
-# specialists are few, so excluding them by a hashed id list beats joining every specialist, and
-# the materialised status rows stay narrow (names are joined only for the gap lists).
-_STATUS_SQLITE = """
+# Each administrative village's status on the day in one value, read from its coverage span (see
+# specialists/spans.py): NULL when uncovered; the last day its serving assignments run when that
+# is within the horizon (at risk); FAR_FUTURE when an open-ended or longer assignment serves it.
+# One scan of the span table, narrow rows, no join: this is what keeps coverage fast at scale.
+_STATUS = """
 WITH status AS MATERIALIZED (
-  SELECT v.id, v.town_id,
-    (SELECT MAX(CASE WHEN a.end_date IS NULL OR a.end_date > %(horizon)s THEN %(far)s ELSE a.end_date END)
-       FROM specialists_villageassignment a
-      WHERE a.village_id = v.id AND a.start_date <= %(as_of)s
-        AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
-        AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active')
-    ) AS last_end
-  FROM villages_village v {scope_join}
-  WHERE v.kind = 'village' {scope_where}
-)
-"""
-_STATUS_POSTGRESQL = """
-WITH served AS (
-  SELECT a.village_id,
-         MAX(CASE WHEN a.end_date IS NULL OR a.end_date > %(horizon)s THEN %(far)s ELSE a.end_date END) AS last_end
-    FROM specialists_villageassignment a
-   WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
-     AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active')
-   GROUP BY a.village_id
-), status AS MATERIALIZED (
-  SELECT v.id, v.town_id, sv.last_end
-    FROM villages_village v LEFT JOIN served sv ON sv.village_id = v.id {scope_join}
-   WHERE v.kind = 'village' {scope_where}
+  SELECT s.village_id AS id, s.town_id,
+         CASE WHEN NOT s.covered THEN NULL
+              WHEN s.last_end IS NULL OR s.last_end > %(horizon)s THEN %(far)s
+              ELSE s.last_end END AS last_end
+    FROM specialists_villagecoveragespan s
+   WHERE s.start_date <= %(as_of)s AND (s.end_date IS NULL OR s.end_date >= %(as_of)s) {scope}
 )
 """
 # Town tallies (T), uncovered villages (U) and villages at risk (R) from one pass over the statuses.
@@ -164,21 +142,19 @@ def _as_date(value):
 
 
 def village_statuses_sql(*, as_of, horizon, county=None, town=None):
-    """The SQL (a WITH clause defining `status`) and parameters for village statuses in a scope.
-
-    Map code selects from `status` itself; `coverage_for` aggregates it.
+    """The SQL (a WITH clause defining `status`: id, town_id, last_end) and parameters for the
+    administrative villages of a scope on a day. Map code selects from `status` itself;
+    `coverage_for` aggregates it.
     """
-    template = _STATUS_POSTGRESQL if connection.vendor == "postgresql" else _STATUS_SQLITE
     params = {"as_of": as_of, "horizon": horizon, "far": FAR_FUTURE}
-    scope_join = scope_where = ""
+    scope = ""
     if town is not None:
-        scope_where = "AND v.town_id = %(town)s"
+        scope = "AND s.town_id = %(town)s"
         params["town"] = town.pk
     elif county is not None:
-        scope_join = "JOIN villages_town st ON st.id = v.town_id"
-        scope_where = "AND st.county_id = %(county)s"
+        scope = "AND s.county_id = %(county)s"
         params["county"] = county.pk
-    return template.format(scope_join=scope_join, scope_where=scope_where), params
+    return _STATUS.format(scope=scope), params
 
 
 def _tallies_and_gaps(as_of, horizon, county):

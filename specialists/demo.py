@@ -21,6 +21,7 @@ from specialists.models import (
     Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
     Specialist, Team, TeamMembership, UserRole, VillageAssignment,
 )
+from specialists.spans import rebuild_coverage_spans
 from specialists.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_number_check_char
 from villages import demo as geography_demo
 from villages.demo import ADMINISTRATIVE_VILLAGES, HUAIYUAN, WUHE, apportion, build_demo_geography, save_demo_geography
@@ -495,6 +496,8 @@ def _save_teams(people, geography):
 
 def _save_village_assignments(people):
     VillageAssignment.objects.bulk_create(people.village_assignments, batch_size=500)
+    # bulk_create sends no signals: the coverage spans are built here, once for every village.
+    rebuild_coverage_spans()
 
 
 def _save_results(people):

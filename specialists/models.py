@@ -492,3 +492,35 @@ class MapJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.as_of} ({self.get_status_display()})"
+
+
+class VillageCoverageSpan(models.Model):
+    """A stretch of days over which an administrative village's coverage does not change.
+
+    Derived from the village assignments of active specialists and kept in step on every write
+    (see specialists/spans.py): for any day, each administrative village has exactly one span
+    containing it, so coverage on a day is one scan of this table instead of a search through the
+    assignments. `last_end` is the latest end among the assignments serving the village over the
+    span, or NULL when one of them is open-ended; at-risk checks compare it with the horizon.
+    """
+
+    village = models.ForeignKey(Village, models.CASCADE, related_name="coverage_spans", verbose_name=_("village"))
+    town = models.ForeignKey("villages.Town", models.CASCADE, related_name="+", verbose_name=_("town"))
+    county = models.ForeignKey(County, models.CASCADE, related_name="+", verbose_name=_("county-level unit"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    covered = models.BooleanField(_("covered"))
+    last_end = models.DateField(_("last serving day"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("village coverage span")
+        verbose_name_plural = _("village coverage spans")
+        ordering = ["village", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="coverage_span_dates_ordered"),
+            models.UniqueConstraint(fields=["village", "start_date"], name="coverage_span_one_per_start"),
+        ]
+        indexes = [models.Index(fields=["county", "start_date"], name="coverage_span_county_idx")]
+
+    def __str__(self):
+        return f"{self.village_id} {self.start_date}–{self.end_date or ''}"

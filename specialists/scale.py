@@ -15,6 +15,7 @@ import shapely
 from django.db import connection, transaction
 
 from specialists.models import IndustryAssignment, Organisation, Specialist, Team, TeamMembership, VillageAssignment
+from specialists.spans import rebuild_coverage_spans
 from villages.models import County, Industry, Town, Village
 
 VILLAGES_PER_SIDE = 14  # a county-level unit is 14 x 14 villages: 14 towns of 14 villages
@@ -214,5 +215,7 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
         bulk_insert(IndustryAssignment.counties.through, ["industryassignment_id", "county_id"], limit_rows)
 
         _reset_sequences([County, Town, Village, Industry, Organisation, Specialist, Team, IndustryAssignment])
+        # Raw inserts send no signals: build the coverage spans of the new villages here.
+        rebuild_coverage_spans(village_ids=range(village_id0, village_id0 + villages))
 
     return GeneratedCounts(n_counties, n_towns, villages, specialists, len(rows), n_teams)

@@ -45,7 +45,7 @@ def map_job_run(*, job_id) -> MapJob:
     from specialists.coverage_maps import coverage_map, industry_map
 
     with transaction.atomic():
-        job = MapJob.objects.select_for_update().select_related("county", "town").get(pk=job_id)
+        job = MapJob.objects.select_for_update(of=("self",)).select_related("county", "town").get(pk=job_id)
         if job.status == MapJob.Status.DONE:
             return job
         job.status = MapJob.Status.RUNNING
@@ -72,10 +72,13 @@ def map_job_run(*, job_id) -> MapJob:
         job = MapJob.objects.select_for_update().get(pk=job_id)
         if job.status == MapJob.Status.DONE:
             return job  # another attempt finished first: keep its file
-        # One deterministic name per job, so a repeated attempt replaces rather than adds a file.
-        name = f"maps/job-{job.pk}/{mapfile.filename}"
-        job.result.storage.delete(name)
-        job.result.save(name.removeprefix("maps/"), ContentFile(mapfile.content), save=False)
+        # The job's folder holds its one file: whatever an earlier attempt (or an earlier row with
+        # this id, in a database that was reset) left there goes first.
+        storage, folder = job.result.storage, f"maps/job-{job.pk}"
+        if storage.exists(folder):
+            for leftover in storage.listdir(folder)[1]:
+                storage.delete(f"{folder}/{leftover}")
+        job.result.save(f"job-{job.pk}/{mapfile.filename}", ContentFile(mapfile.content), save=False)
         job.status = MapJob.Status.DONE
         job.progress = 100
         job.finished_at = timezone.now()

@@ -158,17 +158,19 @@ def live_celery_worker(django_db_setup, tmp_path_factory):
     test_database_name = connection.settings_dict["NAME"]
 
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    hook_dir = tmp_path_factory.mktemp("worker-hooks")
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings_test",
         DATABASE_URL=_test_database_url(test_database_name),
         TEPAI_TEST_DIR=str(settings.TEST_DIR),
+        TEPAI_TEST_HOOK_DIR=str(hook_dir),
     )
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     # prefork, as in production, so that task time limits are enforced.
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker",
-        "--pool=prefork", "--concurrency=1", "-Q", queue, "-l", "warning",
+        "--pool=prefork", "--concurrency=1", "-Q", queue, "-l", "warning", "--include", "tests.worker_hooks",
         "-n", f"tepai-test-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     # A message left by an aborted earlier run would be taken first and confuse the first test.
@@ -189,6 +191,7 @@ def live_celery_worker(django_db_setup, tmp_path_factory):
                 )
             time.sleep(0.2)
         assert result.get(timeout=1) == {"pong": "ready"}
+        worker.hook_dir = hook_dir  # see tests/worker_hooks.py
         yield worker
     finally:
         worker.terminate()

@@ -24,6 +24,7 @@ from specialists.models import (
     IndustryAssignment,
     IndustryProblem,
     MapJob,
+    VillageCoverageSpan,
     Organisation,
     Specialist,
     Team,
@@ -43,8 +44,11 @@ SQUARE = box(117.20, 32.95, 117.21, 32.96)
 
 # TeamMembership is edited only inline, on its team's page.
 INLINE_ONLY = {TeamMembership}
+# Coverage spans are derived from the assignments and rebuilt on every write: nobody edits them.
+DERIVED = {VillageCoverageSpan}
 ADMIN_MODELS = sorted(
-    (m for m in [*apps.get_app_config("villages").get_models(), *apps.get_app_config("specialists").get_models()] if m not in INLINE_ONLY),
+    (m for m in [*apps.get_app_config("villages").get_models(), *apps.get_app_config("specialists").get_models()]
+     if m not in INLINE_ONLY and m not in DERIVED),
     key=lambda m: m._meta.label,
 )
 
