@@ -10,11 +10,10 @@ import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from specialists.models import IndustryAssignment, Specialist, VillageAssignment
-from villages.models import County, Industry
+from specialists.models import Specialist, VillageAssignment
+from villages.models import County
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,7 +110,7 @@ FAR_FUTURE = datetime.date(9999, 12, 31)
 # Each administrative village's status on the day in one value, read from its coverage span (see
 # specialists/spans.py): NULL when uncovered; the last day its serving assignments run when that
 # is within the horizon (at risk); FAR_FUTURE when an open-ended or longer assignment serves it.
-# One scan of the span table, narrow rows, no join: this is what keeps coverage fast at scale.
+# Map code selects from it village by village.
 _STATUS = """
 WITH status AS MATERIALIZED (
   SELECT s.village_id AS id, s.town_id,
@@ -119,21 +118,31 @@ WITH status AS MATERIALIZED (
               WHEN s.last_end IS NULL OR s.last_end > %(horizon)s THEN %(far)s
               ELSE s.last_end END AS last_end
     FROM specialists_villagecoveragespan s
-   WHERE s.start_date <= %(as_of)s AND (s.end_date IS NULL OR s.end_date >= %(as_of)s) {scope}
+   WHERE s.end_date >= %(as_of)s AND s.start_date <= %(as_of)s {scope}
 )
 """
-# Town tallies (T), uncovered villages (U) and villages at risk (R) from one pass over the statuses.
+
+# Coverage of a scope on a day without visiting every village's status row by row: villages and
+# covered villages per town (A) counted from the spans' running index alone (each administrative
+# village has exactly one span on any day), and only the few uncovered (U) and at-risk (R)
+# villages fetched by name, found by index ranges. (Comparing with TRUE/FALSE, not testing bare
+# booleans, is what lets SQLite use the indexes.)
 _TALLIES_AND_GAPS = """
-SELECT 'T', s.town_id, t.code, t.name, t.county_id, COUNT(*), COUNT(s.last_end),
-       SUM(CASE WHEN s.last_end <= %(horizon)s THEN 1 ELSE 0 END), CAST(NULL AS DATE)
-  FROM status s JOIN villages_town t ON t.id = s.town_id
- GROUP BY s.town_id, t.code, t.name, t.county_id
+SELECT 'A', a.town_id, t.code, t.name, t.county_id, a.villages, a.covered, CAST(NULL AS DATE)
+  FROM (SELECT s.town_id, COUNT(*) AS villages, SUM(CASE WHEN s.covered = TRUE THEN 1 ELSE 0 END) AS covered
+          FROM specialists_villagecoveragespan s
+         WHERE s.end_date >= %(as_of)s AND s.start_date <= %(as_of)s {span_scope}
+         GROUP BY s.town_id) a
+  JOIN villages_town t ON t.id = a.town_id
 UNION ALL
-SELECT 'U', v.id, v.code, v.name, v.town_id, 0, 0, 0, CAST(NULL AS DATE)
-  FROM status s JOIN villages_village v ON v.id = s.id WHERE s.last_end IS NULL
+SELECT 'U', v.town_id, v.code, v.name, NULL, 0, 0, CAST(NULL AS DATE)
+  FROM specialists_villagecoveragespan s JOIN villages_village v ON v.id = s.village_id
+ WHERE s.covered = FALSE AND s.end_date >= %(as_of)s AND s.start_date <= %(as_of)s {span_scope}
 UNION ALL
-SELECT 'R', v.id, v.code, v.name, v.town_id, 0, 0, 0, s.last_end
-  FROM status s JOIN villages_village v ON v.id = s.id WHERE s.last_end <= %(horizon)s
+SELECT 'R', v.town_id, v.code, v.name, NULL, 0, 0, s.last_end
+  FROM specialists_villagecoveragespan s JOIN villages_village v ON v.id = s.village_id
+ WHERE s.covered = TRUE AND s.last_end >= %(as_of)s AND s.last_end <= %(horizon)s
+   AND s.end_date >= %(as_of)s AND s.start_date <= %(as_of)s {span_scope}
 """
 
 
@@ -141,36 +150,37 @@ def _as_date(value):
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
+def _span_scope(county=None, town=None):
+    if town is not None:
+        return "AND s.town_id = %(town)s", {"town": town.pk}
+    if county is not None:
+        return "AND s.county_id = %(county)s", {"county": county.pk}
+    return "", {}
+
+
 def village_statuses_sql(*, as_of, horizon, county=None, town=None):
     """The SQL (a WITH clause defining `status`: id, town_id, last_end) and parameters for the
-    administrative villages of a scope on a day. Map code selects from `status` itself;
-    `coverage_for` aggregates it.
+    administrative villages of a scope on a day, for code that needs every village's status.
     """
-    params = {"as_of": as_of, "horizon": horizon, "far": FAR_FUTURE}
-    scope = ""
-    if town is not None:
-        scope = "AND s.town_id = %(town)s"
-        params["town"] = town.pk
-    elif county is not None:
-        scope = "AND s.county_id = %(county)s"
-        params["county"] = county.pk
-    return _STATUS.format(scope=scope), params
+    scope, params = _span_scope(county, town)
+    return _STATUS.format(scope=scope), dict(params, as_of=as_of, horizon=horizon, far=FAR_FUTURE)
 
 
 def _tallies_and_gaps(as_of, horizon, county):
-    sql, params = village_statuses_sql(as_of=as_of, horizon=horizon, county=county)
+    span_scope, params = _span_scope(county)
     with connection.cursor() as cursor:
-        cursor.execute(sql + _TALLIES_AND_GAPS, params)
+        cursor.execute(_TALLIES_AND_GAPS.format(span_scope=span_scope), dict(params, as_of=as_of, horizon=horizon))
         rows = cursor.fetchall()
-    towns = {}
-    uncovered, at_risk = [], []
-    for kind, pk, code, name, parent, total, covered, risky, last_end in rows:
-        if kind == "T":
-            towns[pk] = {"code": code, "name": name, "county_id": parent, "total": total, "covered": covered, "at_risk": risky}
+    towns, uncovered, at_risk = {}, [], []
+    for kind, pk, code, name, county_id, villages, covered, last_end in rows:
+        if kind == "A":
+            towns[pk] = {"code": code, "name": name, "county_id": county_id, "total": villages, "covered": covered, "at_risk": 0}
         elif kind == "U":
-            uncovered.append((code, name, parent, None))
+            uncovered.append((code, name, pk))
         else:
-            at_risk.append((code, name, parent, _as_date(last_end)))
+            at_risk.append((code, name, pk, _as_date(last_end)))
+    for _code, _name, town_id, _end in at_risk:
+        towns[town_id]["at_risk"] += 1
     return towns, sorted(uncovered), sorted(at_risk, key=lambda row: (row[3], row[0]))
 
 
@@ -178,8 +188,7 @@ def coverage_for(*, as_of=None, county=None, at_risk_days=None, max_villages=Non
     """Dual coverage on a date (default today), for the city or one county-level unit.
 
     Any user may call it for the scope they may see: pass `county` for a county-scoped user.
-    It reads only, and makes the same number of queries (five for the city, four for a county)
-    for ten villages or half a million.
+    It reads only, and makes the same four queries for ten villages or half a million.
     """
     as_of = as_of or timezone.localdate()
     at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
@@ -188,8 +197,8 @@ def coverage_for(*, as_of=None, county=None, at_risk_days=None, max_villages=Non
 
     # Query 1: the county-level units in scope, so that a unit with no villages still shows.
     counties = County.objects.all() if county is None else County.objects.filter(pk=county.pk)
-    county_rows = list(counties.values_list("pk", "code", "name"))
-    # Query 2: village tallies per town and the uncovered and at-risk villages, in one pass.
+    county_rows = list(counties.order_by("code").values_list("pk", "code", "name"))
+    # Query 2: village tallies per town and the uncovered and at-risk villages, in one statement.
     towns, uncovered, at_risk = _tallies_and_gaps(as_of, horizon, county)
     county_names = {pk: (code, name) for pk, code, name in county_rows}
 
@@ -198,12 +207,12 @@ def coverage_for(*, as_of=None, county=None, at_risk_days=None, max_villages=Non
         county_code, county_name = county_names[town["county_id"]]
         return {"town": town["name"], "town_code": town["code"], "county": county_name, "county_code": county_code}
 
-    uncovered_villages = [dict({"code": code, "name": name}, **place(town_id)) for code, name, town_id, _e in uncovered]
+    uncovered_villages = [dict({"code": code, "name": name}, **place(town_id)) for code, name, town_id in uncovered]
     at_risk_villages = [
         dict({"code": code, "name": name}, **place(town_id), last_end_date=last_end.isoformat())
         for code, name, town_id, last_end in at_risk
     ]
-    # Query 3 (and 3b for the city): key industry coverage units and whether a team covers each.
+    # Query 3: key industry coverage units and whether a team covers each.
     industry_pairs = _industry_pairs(as_of, county)
     # Query 4: specialists serving more villages than the load allows.
     overloaded = _overloaded_specialists(as_of, county, max_villages)
@@ -215,36 +224,53 @@ def coverage_for(*, as_of=None, county=None, at_risk_days=None, max_villages=Non
     )
 
 
+_RUNNING_TEAM = """
+SELECT 1 FROM specialists_industryassignment a
+ WHERE a.industry_id = {industry} AND a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
+"""
+# Every (key industry, county-level unit) pair and, for the city, every city key industry, with
+# whether a running team assignment covers it. Raw SQL: built by the ORM, these two Exists queries
+# took longer to compile than the whole city's coverage takes to compute.
+_INDUSTRY_PAIRS = """
+SELECT k.industry_id, i.name, c.code, c.name,
+       CASE WHEN EXISTS (""" + _RUNNING_TEAM.format(industry="k.industry_id") + """
+         AND (NOT EXISTS (SELECT 1 FROM specialists_industryassignment_counties l WHERE l.industryassignment_id = a.id)
+              OR EXISTS (SELECT 1 FROM specialists_industryassignment_counties l
+                          WHERE l.industryassignment_id = a.id AND l.county_id = k.county_id)))
+       THEN 1 ELSE 0 END
+  FROM villages_industry_key_counties k
+  JOIN villages_industry i ON i.id = k.industry_id
+  JOIN villages_county c ON c.id = k.county_id
+ WHERE {county_scope}
+"""
+_CITY_KEY_INDUSTRIES = """
+UNION ALL
+SELECT i.id, i.name, NULL, NULL, CASE WHEN EXISTS (""" + _RUNNING_TEAM.format(industry="i.id") + """) THEN 1 ELSE 0 END
+  FROM villages_industry i
+ WHERE i.is_city_key = TRUE
+"""
+
+
 def _industry_pairs(as_of, county):
     """Key industry coverage units: a city key industry once, a county key industry per county where it is key.
 
     A city key industry is covered by any running team assignment; a county key industry in a
     county-level unit by a running assignment that is city-wide or limited to a list containing it.
+    City key industries are counted in the city's view only.
     """
-    running = IndustryAssignment.objects.running_on(as_of)
-    city_wide = running.filter(industry=OuterRef("industry_id"), counties__isnull=True)
-    limited_here = running.filter(industry=OuterRef("industry_id"), counties=OuterRef("county_id"))
-    key_pairs = Industry.key_counties.through.objects.annotate(
-        covered=Exists(city_wide) | Exists(limited_here),
-    )
-    if county is not None:
-        key_pairs = key_pairs.filter(county=county)
-    pairs = [
-        {
-            "industry": row["industry__name"], "industry_id": row["industry_id"],
-            "county": row["county__name"], "county_code": row["county__code"], "covered": row["covered"],
-        }
-        for row in key_pairs.values("industry_id", "industry__name", "county__code", "county__name", "covered")
-    ]
+    params = {"as_of": as_of}
     if county is None:
-        # Query 5b (city scope only): city key industries, covered by any running assignment.
-        city_keys = Industry.objects.filter(is_city_key=True).annotate(
-            covered=Exists(running.filter(industry=OuterRef("pk")))
-        )
-        pairs += [
-            {"industry": name, "industry_id": pk, "county": None, "county_code": None, "covered": covered}
-            for pk, name, covered in city_keys.values_list("pk", "name", "covered")
-        ]
+        sql = _INDUSTRY_PAIRS.format(county_scope="1 = 1") + _CITY_KEY_INDUSTRIES
+    else:
+        sql = _INDUSTRY_PAIRS.format(county_scope="k.county_id = %(county)s")
+        params["county"] = county.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    pairs = [
+        {"industry": name, "industry_id": pk, "county": county_name, "county_code": code, "covered": bool(covered)}
+        for pk, name, code, county_name, covered in rows
+    ]
     pairs.sort(key=lambda p: (p["county_code"] or "", p["industry"]))
     return pairs
 
@@ -255,6 +281,10 @@ SELECT o.specialist_id, s.name, o.villages
           FROM specialists_villageassignment a
          WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date >= %(as_of)s)
            AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active')
+           -- Only specialists with more assignments than the load, of any date, can be over it;
+           -- the (specialist, ...) index counts those without reading the table.
+           AND a.specialist_id IN (SELECT specialist_id FROM specialists_villageassignment
+                                    GROUP BY specialist_id HAVING COUNT(*) > %(max_villages)s)
            {scope}
          GROUP BY a.specialist_id
         HAVING COUNT(DISTINCT a.village_id) > %(max_villages)s) o

@@ -505,10 +505,12 @@ class VillageCoverageSpan(models.Model):
     """
 
     village = models.ForeignKey(Village, models.CASCADE, related_name="coverage_spans", verbose_name=_("village"))
-    town = models.ForeignKey("villages.Town", models.CASCADE, related_name="+", verbose_name=_("town"))
-    county = models.ForeignKey(County, models.CASCADE, related_name="+", verbose_name=_("county-level unit"))
+    # No index of their own: the running index below holds both.
+    town = models.ForeignKey("villages.Town", models.CASCADE, related_name="+", db_index=False, verbose_name=_("town"))
+    county = models.ForeignKey(County, models.CASCADE, related_name="+", db_index=False, verbose_name=_("county-level unit"))
     start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    # The last span runs to date.max rather than NULL, so that "running on a day" is one index range.
+    end_date = models.DateField(_("end date"))
     covered = models.BooleanField(_("covered"))
     last_end = models.DateField(_("last serving day"), null=True, blank=True)
 
@@ -517,10 +519,17 @@ class VillageCoverageSpan(models.Model):
         verbose_name_plural = _("village coverage spans")
         ordering = ["village", "start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="coverage_span_dates_ordered"),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="coverage_span_dates_ordered"),
             models.UniqueConstraint(fields=["village", "start_date"], name="coverage_span_one_per_start"),
         ]
-        indexes = [models.Index(fields=["county", "start_date"], name="coverage_span_county_idx")]
+        indexes = [
+            # Spans running on a day, counted per town from the index alone.
+            models.Index(fields=["end_date", "start_date", "county", "town", "covered"], name="coverage_span_day_idx"),
+            # Uncovered spans running on a day: the gap list.
+            models.Index(fields=["covered", "end_date", "start_date", "county", "town"], name="coverage_span_running_idx"),
+            # Covered spans whose assignments end soon: the villages at risk.
+            models.Index(fields=["covered", "last_end"], name="coverage_span_risk_idx"),
+        ]
 
     def __str__(self):
         return f"{self.village_id} {self.start_date}–{self.end_date or ''}"

@@ -4,7 +4,7 @@ For each administrative village the days are cut wherever an assignment of an ac
 starts or ends; between cuts the set of serving assignments is constant, so the village's coverage
 (covered, and the last day its current assignments run) is constant too. Adjacent stretches with
 the same coverage are merged. The first span starts on date.min and the last is open-ended, so
-every day falls in exactly one span.
+every day falls in exactly one span (the last one ends on date.max, as stored).
 
 Every write that can change them rebuilds the spans of the villages it touches, in the same
 transaction: saves and deletes of assignments, specialists (their status) and villages, through
@@ -87,7 +87,7 @@ def rebuild_coverage_spans(*, village_ids=None):
             for start, end, covered, last_end in spans_of(ranges.get(village_id, [])):
                 batch.append(VillageCoverageSpan(
                     village_id=village_id, town_id=town_id, county_id=county_id,
-                    start_date=start, end_date=end, covered=covered, last_end=last_end,
+                    start_date=start, end_date=end or datetime.date.max, covered=covered, last_end=last_end,
                 ))
             if len(batch) >= _BATCH:
                 VillageCoverageSpan.objects.bulk_create(batch)

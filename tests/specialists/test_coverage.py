@@ -164,9 +164,8 @@ def test_query_count_does_not_grow_with_the_data(world):
     before = queries()
     for n in range(30):
         world.village(world.town_b, f"340322100{300 + n}", f"新村{n}", start=AS_OF - 10 * DAY, who=world.specialist(f"新人{n}"))
-    # counties, village statuses (tallies and gap lists), county key industries, city key
-    # industries, overloaded specialists.
-    assert before == queries() == 5
+    # counties, village tallies with the gap lists, key industries, overloaded specialists.
+    assert before == queries() == 4
 
 
 def test_command_fails_on_gap_and_names_the_village(world, capsys):

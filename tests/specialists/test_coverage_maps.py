@@ -208,9 +208,9 @@ def test_industry_panels_show_covered_units_gaps_and_the_teams(world, industries
     with CaptureQueriesContext(connection) as captured, translation.override("en"):
         data = industry_map_data(as_of=AS_OF)
 
-    # Units, zone towns, zone villages without town outlines, the synthetic check, the two key
-    # industry queries of coverage_for, and the running team assignments.
-    assert len(captured) == 7
+    # Units, zone towns, zone villages without town outlines, the synthetic check, coverage_for's
+    # key industry query, and the running team assignments.
+    assert len(captured) == 6
     panels = {panel.name: panel for panel in data.panels}
     assert [panel.name for panel in data.panels] == ["优质小麦", "石榴", "螃蟹"]  # city key industries first
     assert panels["优质小麦"].statuses == {"340321": "covered", "340371": "covered"}

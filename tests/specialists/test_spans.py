@@ -129,3 +129,22 @@ def test_a_new_village_is_uncovered_until_assigned():
     assert [v["code"] for v in coverage_for(as_of=D(2023, 6, 1)).uncovered_villages] == [village.code]
     make_village_assignment(village=village, start_date=D(2023, 5, 1))
     assert coverage_for(as_of=D(2023, 6, 1)).uncovered_villages == []
+
+
+@pytest.mark.django_db
+def test_the_command_finds_and_mends_spans_a_bulk_write_left_stale():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    assignment = make_village_assignment(start_date=D(2023, 1, 1))
+    call_command("rebuild_coverage_spans", "--check")
+    # A bulk write sends no signals: the spans still say the village is covered.
+    VillageAssignment.objects.filter(pk=assignment.pk).update(end_date=D(2023, 1, 31))
+    assert coverage_for(as_of=D(2023, 6, 1)).uncovered_villages == []
+
+    with pytest.raises(CommandError, match="stale"):
+        call_command("rebuild_coverage_spans", "--check")
+    call_command("rebuild_coverage_spans")
+
+    assert [v["code"] for v in coverage_for(as_of=D(2023, 6, 1)).uncovered_villages] == [assignment.village.code]
+    call_command("rebuild_coverage_spans", "--check")
