@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 address=${1:-127.0.0.1:8000}
 
+# fonts-noto-cjk lets maps draw Chinese names; gettext recompiles the Chinese catalogue.
+ensure_debian_packages fonts-noto-cjk gettext
 ensure_venv requirements.txt
 compile_translations
 say "Migrating the database"
