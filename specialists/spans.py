@@ -23,6 +23,7 @@ from villages.models import Village
 BEGINNING = datetime.date.min
 _ONE_DAY = datetime.timedelta(days=1)
 _BATCH = 20_000
+_CHUNK = 5_000
 
 
 def spans_of(assignments):
@@ -53,45 +54,49 @@ def spans_of(assignments):
 def rebuild_coverage_spans(*, village_ids=None):
     """Recompute the spans of the given villages (all villages when None). Returns the span count.
 
-    Any write path may call it; it runs in the caller's transaction (or its own).
+    Any write path may call it; it runs in the caller's transaction (or its own). Ids go to the
+    database in chunks, since SQLite limits the parameters of one statement.
     """
-    villages = Village.objects.filter(kind=Village.Kind.VILLAGE)
-    assignments = VillageAssignment.objects.filter(
-        specialist__status=Specialist.Status.ACTIVE, village__kind=Village.Kind.VILLAGE,
-    )
-    stale = VillageCoverageSpan.objects.all()
-    if village_ids is not None:
-        village_ids = sorted(set(village_ids))
-        if not village_ids:
-            return 0
-        villages = villages.filter(pk__in=village_ids)
-        assignments = assignments.filter(village_id__in=village_ids)
-        stale = stale.filter(village_id__in=village_ids)
-
     with transaction.atomic():
         if village_ids is None:
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {VillageCoverageSpan._meta.db_table}")
-        else:
-            stale.delete()
-        ranges = {
-            village_id: [(start, end) for _v, start, end in rows]
-            for village_id, rows in groupby(
-                assignments.order_by("village_id").values_list("village_id", "start_date", "end_date").iterator(chunk_size=_BATCH),
-                key=lambda row: row[0],
-            )
-        }
+            return _rebuild(None)
+        village_ids = sorted(set(village_ids))
         created = 0
-        batch = []
-        for village_id, town_id, county_id in villages.values_list("pk", "town_id", "town__county_id").iterator(chunk_size=_BATCH):
-            for start, end, covered, last_end in spans_of(ranges.get(village_id, [])):
-                batch.append(VillageCoverageSpan(
-                    village_id=village_id, town_id=town_id, county_id=county_id,
-                    start_date=start, end_date=end or datetime.date.max, covered=covered, last_end=last_end,
-                ))
-            if len(batch) >= _BATCH:
-                VillageCoverageSpan.objects.bulk_create(batch)
-                created += len(batch)
-                batch = []
-        VillageCoverageSpan.objects.bulk_create(batch)
-        return created + len(batch)
+        for i in range(0, len(village_ids), _CHUNK):
+            chunk = village_ids[i:i + _CHUNK]
+            VillageCoverageSpan.objects.filter(village_id__in=chunk).delete()
+            created += _rebuild(chunk)
+        return created
+
+
+def _rebuild(village_ids):
+    villages = Village.objects.filter(kind=Village.Kind.VILLAGE)
+    assignments = VillageAssignment.objects.filter(
+        specialist__status=Specialist.Status.ACTIVE, village__kind=Village.Kind.VILLAGE,
+    )
+    if village_ids is not None:
+        villages = villages.filter(pk__in=village_ids)
+        assignments = assignments.filter(village_id__in=village_ids)
+    ranges = {
+        village_id: [(start, end) for _v, start, end in rows]
+        for village_id, rows in groupby(
+            assignments.order_by("village_id").values_list("village_id", "start_date", "end_date").iterator(chunk_size=_BATCH),
+            key=lambda row: row[0],
+        )
+    }
+    created = 0
+    batch = []
+    for village_id, town_id, county_id in villages.values_list("pk", "town_id", "town__county_id").iterator(chunk_size=_BATCH):
+        for start, end, covered, last_end in spans_of(ranges.get(village_id, [])):
+            batch.append(VillageCoverageSpan(
+                village_id=village_id, town_id=town_id, county_id=county_id,
+                start_date=start, end_date=end or datetime.date.max, covered=covered, last_end=last_end,
+            ))
+        if len(batch) >= _BATCH:
+            VillageCoverageSpan.objects.bulk_create(batch)
+            created += len(batch)
+            batch = []
+    VillageCoverageSpan.objects.bulk_create(batch)
+    return created + len(batch)

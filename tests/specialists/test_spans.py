@@ -148,3 +148,17 @@ def test_the_command_finds_and_mends_spans_a_bulk_write_left_stale():
 
     assert [v["code"] for v in coverage_for(as_of=D(2023, 6, 1)).uncovered_villages] == [assignment.village.code]
     call_command("rebuild_coverage_spans", "--check")
+
+
+@pytest.mark.django_db
+def test_a_rebuild_of_many_villages_goes_in_chunks_with_the_same_result(monkeypatch):
+    from specialists import spans
+
+    villages = [make_village() for _ in range(5)]
+    for village in villages[:3]:
+        make_village_assignment(village=village, start_date=D(2023, 1, 1))
+    before = sorted(VillageCoverageSpan.objects.values_list("village_id", "start_date", "end_date", "covered", "last_end"))
+    monkeypatch.setattr(spans, "_CHUNK", 2)  # SQLite caps the parameters of one statement
+
+    assert rebuild_coverage_spans(village_ids=[v.pk for v in villages]) == len(before)
+    assert sorted(VillageCoverageSpan.objects.values_list("village_id", "start_date", "end_date", "covered", "last_end")) == before
