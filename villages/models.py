@@ -9,7 +9,27 @@ from villages import geometry
 from villages.validators import county_code_validator, town_code_validator, village_code_validator
 
 
-class County(models.Model):
+class Bounded(models.Model):
+    """An area with an optional boundary, stored as WKB in EPSG:4490 and valid whenever present."""
+
+    boundary = models.BinaryField(_("boundary (WKB, EPSG:4490)"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def shape(self):
+        return geometry.from_wkb(self.boundary)
+
+    def clean(self):
+        if self.boundary is not None:
+            try:
+                geometry.validate_boundary(self.shape)
+            except ValidationError as error:
+                raise ValidationError({"boundary": error}) from None
+
+
+class County(Bounded):
     """A county-level unit (县区): district, county or development zone."""
 
     class Kind(models.TextChoices):
@@ -36,16 +56,8 @@ class County(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def shape(self):
-        return geometry.from_wkb(self.boundary)
 
-    def clean(self):
-        if self.boundary is not None:
-            geometry.validate_boundary(self.shape)
-
-
-class Town(models.Model):
+class Town(Bounded):
     """A town, township or subdistrict (乡镇/街道), managed by exactly one county-level unit.
 
     The towns a development zone administers keep their civil code (which starts with the
@@ -61,7 +73,6 @@ class Town(models.Model):
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     county = models.ForeignKey(County, models.PROTECT, related_name="towns", verbose_name=_("county-level unit"))
-    boundary = models.BinaryField(_("boundary (WKB, EPSG:4490)"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("town")
@@ -74,13 +85,8 @@ class Town(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def shape(self):
-        return geometry.from_wkb(self.boundary)
-
     def clean(self):
-        if self.boundary is not None:
-            geometry.validate_boundary(self.shape)
+        super().clean()
         if not self.code or self.county_id is None:
             return
         county = self.county
@@ -129,7 +135,7 @@ class Industry(models.Model):
         return self.name
 
 
-class Village(models.Model):
+class Village(Bounded):
     """An administrative village (行政村) or an urban community (社区).
 
     Only administrative villages count for coverage. Codes follow the statistical convention:
@@ -144,7 +150,6 @@ class Village(models.Model):
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VILLAGE)
     town = models.ForeignKey(Town, models.PROTECT, related_name="villages", verbose_name=_("town"))
-    boundary = models.BinaryField(_("boundary (WKB, EPSG:4490)"), null=True, blank=True, editable=False)
     lon = models.FloatField(_("longitude"), null=True, blank=True, help_text=_("Representative point, EPSG:4490."))
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     industries = models.ManyToManyField(Industry, blank=True, related_name="villages", verbose_name=_("main industries"))
@@ -172,12 +177,12 @@ class Village(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def shape(self):
-        return geometry.from_wkb(self.boundary)
-
     def clean(self):
         errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors.update(error.error_dict)
         if self.code and self.town_id is not None and not self.code.startswith(self.town.code):
             errors["code"] = ValidationError(
                 _("Village code %(code)s must start with the code of its town %(town)s (%(town_code)s)."),
@@ -187,10 +192,5 @@ class Village(models.Model):
             geometry.validate_point(self.lon, self.lat)
         except ValidationError as error:
             errors["lon"] = error
-        if self.boundary is not None:
-            try:
-                geometry.validate_boundary(self.shape)
-            except ValidationError as error:
-                errors["boundary"] = error
         if errors:
             raise ValidationError(errors)

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from specialists.models import (
@@ -19,6 +18,7 @@ from specialists.models import (
     VillageAssignment,
 )
 from tests import factories as f
+from tests.assertions import clean_errors, refused_by_database
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +31,6 @@ def english_messages():
         yield
 
 
-def clean_errors(obj):
-    with pytest.raises(ValidationError) as caught:
-        obj.full_clean()
-    return caught.value.message_dict
-
-
-def refused_by_database(create):
-    # Inside its own savepoint, so that the test's transaction survives on PostgreSQL.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 @pytest.fixture
