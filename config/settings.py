@@ -7,6 +7,7 @@ workers. Outside DEBUG a missing or default secret key refuses to start.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -75,7 +76,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "villages",
     "specialists",
     "api",
@@ -165,8 +169,47 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Phones send a JWT; the pages' own calls ride on the session (with its CSRF check).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasTepaiRole"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.LanguageContentNegotiation",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tepai API",
+    "DESCRIPTION": "Science-and-technology specialists (科技特派员): divisions, specialists, teams and assignments.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+}
+
+SIMPLE_JWT = {
+    # Short-lived access tokens; the refresh token outlives weeks without signal in a village.
+    # No rotation: a phone whose refresh response is lost would otherwise hold a revoked token
+    # and be signed out. Logout revokes the refresh token (token_blacklist).
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
+    "ROTATE_REFRESH_TOKENS": False,
+    "UPDATE_LAST_LOGIN": True,
 }
 
 # Security headers that `check --deploy` asks for; on by default whenever DEBUG is off.
@@ -193,3 +236,9 @@ LOGGING = {
 # days; a specialist serving more villages than the load below is flagged as overloaded.
 TEPAI_AT_RISK_DAYS = env_int("TEPAI_AT_RISK_DAYS", 30)
 TEPAI_MAX_VILLAGES_PER_SPECIALIST = env_int("TEPAI_MAX_VILLAGES_PER_SPECIALIST", 5)
+
+# Service logs: a log's location counts as in its village when it lies inside the boundary or
+# within this many metres of it. Photos larger than these limits are refused before decoding.
+TEPAI_LOG_DISTANCE_M = env_int("TEPAI_LOG_DISTANCE_M", 500)
+TEPAI_PHOTO_MAX_BYTES = env_int("TEPAI_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+TEPAI_PHOTO_MAX_PIXELS = env_int("TEPAI_PHOTO_MAX_PIXELS", 40_000_000)

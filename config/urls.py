@@ -3,9 +3,16 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularSwaggerView
+
+# An unknown /api/ path answers JSON in the API's error shape; other paths get Django's page.
+handler404 = "api.views.not_found"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Outside i18n_patterns: API clients choose their language with Accept-Language, not the path.
+    path("api/v1/", include("api.urls")),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

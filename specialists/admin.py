@@ -20,6 +20,8 @@ from specialists.models import (
     IndustryAssignment,
     IndustryProblem,
     MapJob,
+    ServiceLog,
+    ServiceLogPhoto,
     Organisation,
     Specialist,
     Team,
@@ -283,6 +285,50 @@ class MapJobAdmin(admin.ModelAdmin):
             super().get_queryset(request).select_related("county", "town", "requested_by")
             .defer("county__boundary", "town__boundary")
         )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ServiceLogPhotoInline(admin.TabularInline):
+    model = ServiceLogPhoto
+    fields = ["uuid", "image", "format", "width", "height", "size_bytes", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(ServiceLog)
+class ServiceLogAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "specialist", "village", "kind", "people_served", "in_village", "distance_m", "crs"]
+    list_filter = ["kind", "in_village", "crs"]
+    search_fields = ["specialist__name", "village__name", "village__code", "=uuid"]
+    list_select_related = ["specialist", "village"]
+    date_hierarchy = "occurred_at"
+    inlines = [ServiceLogPhotoInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("specialist", "village").defer("village__boundary")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceLogPhoto)
+class ServiceLogPhotoAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "log", "format", "width", "height", "size_bytes", "created_at"]
+    list_filter = ["format"]
+    search_fields = ["log__specialist__name", "=uuid"]
+    list_select_related = ["log__specialist", "log__village"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("log__specialist", "log__village").defer("log__village__boundary")
 
     def has_add_permission(self, request):
         return False

@@ -533,3 +533,112 @@ class VillageCoverageSpan(models.Model):
 
     def __str__(self):
         return f"{self.village_id} {self.start_date}–{self.end_date or ''}"
+
+
+MAX_PEOPLE_SERVED = 10_000
+
+
+class ServiceLog(models.Model):
+    """A dated visit, training, consultation or demonstration (服务日志) a specialist gave in a village.
+
+    Written by `specialists.service_logs.service_log_record` from a phone that may retry: `uuid` is
+    the phone's, and `fingerprint` (a hash of what the phone sent) tells a retry from a clash.
+    The location is stored in WGS-84 whatever the phone used; `crs` keeps what that was.
+    """
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        TRAINING = "training", _("Training")
+        CONSULTATION = "consultation", _("Consultation")
+        DEMONSTRATION = "demonstration", _("Demonstration")
+
+    class CRS(models.TextChoices):
+        WGS84 = "WGS84", "WGS-84"
+        GCJ02 = "GCJ02", "GCJ-02"
+
+    uuid = models.UUIDField(_("UUID"), unique=True, editable=False, help_text=_("Made by the phone; a retry sends the same one."))
+    specialist = models.ForeignKey(Specialist, models.PROTECT, related_name="service_logs", verbose_name=_("specialist"))
+    village = models.ForeignKey(Village, models.PROTECT, related_name="service_logs", verbose_name=_("village"))
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    description = models.TextField(_("description"), max_length=5000)
+    people_served = models.PositiveIntegerField(_("people served"), validators=[MaxValueValidator(MAX_PEOPLE_SERVED)])
+    lon = models.FloatField(_("longitude (WGS-84)"))
+    lat = models.FloatField(_("latitude (WGS-84)"))
+    accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True, validators=[MinValueValidator(0)])
+    crs = models.CharField(_("coordinate system sent"), max_length=5, choices=CRS.choices, default=CRS.WGS84)
+    in_village = models.BooleanField(
+        _("in the village"), null=True, blank=True,
+        help_text=_("Inside the village boundary or near it; empty when the village has no boundary."),
+    )
+    distance_m = models.FloatField(_("distance from the village (m)"), null=True, blank=True)
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service log")
+        verbose_name_plural = _("service logs")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people_served__gte=0) & Q(people_served__lte=MAX_PEOPLE_SERVED), name="service_log_people_served_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__gte=73) & Q(lon__lte=136) & Q(lat__gte=3) & Q(lat__lte=54), name="service_log_point_in_china",
+            ),
+            models.CheckConstraint(condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0), name="service_log_accuracy_not_negative"),
+            models.CheckConstraint(condition=Q(distance_m__isnull=True) | Q(distance_m__gte=0), name="service_log_distance_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["specialist", "occurred_at"], name="service_log_specialist_idx"),
+            models.Index(fields=["village", "occurred_at"], name="service_log_village_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.specialist} · {self.village} · {self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self):
+        try:
+            geometry.validate_point(self.lon, self.lat)
+        except ValidationError as error:
+            raise ValidationError({"lon": error}) from None
+
+
+def _service_log_photo_path(photo, filename):
+    # The extension comes from the re-encoded format, never from the name the phone sent.
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"logs/{photo.log.uuid}/{photo.uuid}.{extension}"
+
+
+class ServiceLogPhoto(models.Model):
+    """A photo of a service log, re-encoded on arrival without its location and camera metadata.
+
+    Written by `specialists.service_logs.service_log_photo_add`; `uuid` is the phone's, and
+    `fingerprint` (a hash of the uploaded bytes) tells a retried upload from a different photo.
+    """
+
+    class Format(models.TextChoices):
+        JPEG = "jpeg", "JPEG"
+        PNG = "png", "PNG"
+        WEBP = "webp", "WebP"
+
+    uuid = models.UUIDField(_("UUID"), unique=True, editable=False)
+    log = models.ForeignKey(ServiceLog, models.CASCADE, related_name="photos", verbose_name=_("service log"))
+    image = models.FileField(_("image"), upload_to=_service_log_photo_path, max_length=200)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    width = models.PositiveIntegerField(_("width (px)"))
+    height = models.PositiveIntegerField(_("height (px)"))
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service log photo")
+        verbose_name_plural = _("service log photos")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(width__gt=0) & Q(height__gt=0), name="service_log_photo_dimensions_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.log_id} · {self.uuid}"

@@ -7,6 +7,7 @@ it; pass a parent (county=, town=, specialist=, ...) to share it between rows.
 
 import datetime
 import itertools
+import uuid as _uuid
 
 from django.contrib.auth import get_user_model
 
@@ -19,6 +20,8 @@ from specialists.models import (
     IndustryProblem,
     MapJob,
     Organisation,
+    ServiceLog,
+    ServiceLogPhoto,
     Specialist,
     Team,
     TeamMembership,
@@ -170,3 +173,27 @@ def make_user_role(*, user=None, role=UserRole.Role.COORDINATOR, county=None, sp
 
 def make_map_job(*, as_of=START, kind=MapJob.Kind.VILLAGES, **fields):
     return MapJob.objects.create(as_of=as_of, kind=kind, **fields)
+
+
+def make_service_log(
+    *, specialist=None, village=None, uuid=None, kind=ServiceLog.Kind.VISIT, occurred_at=None,
+    description="田间指导", people_served=5, lon=117.39, lat=32.92, **fields,
+):
+    """A stored log as the service would leave it; its fingerprint is a placeholder, not a real hash."""
+    return ServiceLog.objects.create(
+        uuid=uuid or _uuid.uuid4(), specialist=specialist or make_specialist(), village=village or make_village(),
+        kind=kind, occurred_at=occurred_at or datetime.datetime(2023, 6, 1, 9, 0, tzinfo=datetime.UTC),
+        description=description, people_served=people_served, lon=lon, lat=lat, fingerprint=fields.pop("fingerprint", "0" * 64),
+        **fields,
+    )
+
+
+def make_service_log_photo(*, log=None, uuid=None, width=4, height=3, **fields):
+    """A stored photo row as the service would leave it (the file itself is not written)."""
+    photo_uuid = uuid or _uuid.uuid4()
+    log = log or make_service_log()
+    return ServiceLogPhoto.objects.create(
+        uuid=photo_uuid, log=log, image=f"logs/{log.uuid}/{photo_uuid}.jpg", format=fields.pop("format", "jpeg"),
+        width=width, height=height, size_bytes=fields.pop("size_bytes", 100), fingerprint=fields.pop("fingerprint", "0" * 64),
+        **fields,
+    )

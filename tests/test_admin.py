@@ -24,6 +24,8 @@ from specialists.models import (
     IndustryAssignment,
     IndustryProblem,
     MapJob,
+    ServiceLog,
+    ServiceLogPhoto,
     VillageCoverageSpan,
     Organisation,
     Specialist,
@@ -82,6 +84,7 @@ def build_one_of_each():
     team = f.make_team(name="石榴特派团", leader=specialist, members=[member])
     problem = f.make_industry_problem(team=team, industry=industry, title="石榴裂果")
     requester = f.make_user(username="coordinator")
+    log = f.make_service_log(specialist=specialist, village=village)
     return {
         County: county,
         Town: town,
@@ -99,6 +102,8 @@ def build_one_of_each():
         Countermeasure: f.make_countermeasure(problem=problem, title="避雨栽培"),
         UserRole: f.make_user_role(user=requester, county=county),
         MapJob: f.make_map_job(county=county, town=town, requested_by=requester),
+        ServiceLog: log,
+        ServiceLogPhoto: f.make_service_log_photo(log=log),
         get_user_model(): requester,
     }
 
@@ -121,8 +126,9 @@ def test_the_admin_passes_django_system_checks():
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=label)
 def test_every_page_answers_for_a_superuser(admin_client, one_of_each, model):
     obj = one_of_each[model]
-    # A map job is made by the map service, which queues its task: the admin only shows it.
-    expected_add = 403 if model is MapJob else 200
+    # Map jobs, service logs and their photos are made by services (a task queued, a phone's
+    # retry recognised): the admin only shows them.
+    expected_add = 403 if model in (MapJob, ServiceLog, ServiceLogPhoto) else 200
 
     assert admin_client.get(url(model, "changelist")).status_code == 200
     assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
@@ -336,6 +342,8 @@ BUILDERS = {
     Countermeasure: f.make_countermeasure,
     UserRole: lambda: f.make_user_role(county=f.make_county()),
     MapJob: lambda: f.make_map_job(county=f.make_county(), requested_by=f.make_user()),
+    ServiceLog: f.make_service_log,
+    ServiceLogPhoto: f.make_service_log_photo,
 }
 
 

@@ -1,0 +1,77 @@
+"""One JSON error shape for every API error: {"code", "message", "fields"}.
+
+`message` is in the request's language (LocaleMiddleware reads Accept-Language; zh-hans by
+default), `fields` maps each field (dotted for nested ones, `non_field_errors` for the whole
+object) to its messages. Model validation (a business rule a model's clean() refuses) answers 422;
+malformed input answers 400.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+def error_body(code, message, fields=None):
+    return {"code": code, "message": str(message), "fields": fields or {}}
+
+
+def _flatten(detail, prefix=""):
+    """DRF's nested error detail as {"field" or "parent.child" or "items.0.field": [messages]}."""
+    if isinstance(detail, dict):
+        out = {}
+        for key, value in detail.items():
+            key = NON_FIELD if key == NON_FIELD_ERRORS else str(key)
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else key))
+        return out
+    if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        out = {}
+        for index, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    items = detail if isinstance(detail, list) else [detail]
+    return {prefix or NON_FIELD: [str(item) for item in items]}
+
+
+def _validation_response(fields, status_code):
+    non_field = fields.get(NON_FIELD)
+    # A lone whole-object error is the clearest message there is; otherwise point at the fields.
+    message = non_field[0] if non_field and len(fields) == 1 else _("Some of the data sent is not valid.")
+    return Response(error_body("invalid", message, fields), status=status_code)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages})
+        return _validation_response(fields, status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+    if isinstance(exc, Http404):
+        # Django's message names the model ("No Village matches..."), is never translated, and
+        # would differ between "does not exist" and "outside your scope": one message for both.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_response(_flatten(exc.detail), response.status_code).data
+        return response
+
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:
+        # simplejwt's token errors carry {"detail", "code", "messages"}.
+        code, message = str(detail.get("code") or getattr(exc, "default_code", "error")), detail["detail"]
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        message = detail if not isinstance(detail, (list, dict)) else exc.default_detail
+    response.data = error_body(code, message)
+    return response

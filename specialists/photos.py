@@ -1,0 +1,114 @@
+"""Photos from phones: accepted by content, bounded before decoding, re-encoded without metadata.
+
+A photo is judged by its bytes, never by its name. Its size in bytes is checked before it is
+read, and its pixel count from the header before a single pixel is decoded, so a decompression
+bomb (a small file declaring huge dimensions) costs a header parse. Pillow's own bomb guard
+(Image.MAX_IMAGE_PIXELS) is left at its process-wide default, since changing it would affect every
+other image Tepai opens; its DecompressionBombError is caught and reported like our own limit.
+Re-encoding drops EXIF (with its GPS position, camera make, model and serial), XMP and text chunks;
+the EXIF orientation is applied first, so the photo still shows the right way up.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow's format name -> (stored format, file extension).
+ACCEPTED = {"JPEG": ("jpeg", "jpg"), "PNG": ("png", "png"), "WEBP": ("webp", "webp")}
+JPEG_QUALITY = 85
+WEBP_QUALITY = 85
+# Info entries that describe how pixels look, not where or with what they were taken.
+_KEPT_INFO = ("icc_profile", "transparency")
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    content: bytes
+    format: str
+    extension: str
+    width: int
+    height: int
+    fingerprint: str  # SHA-256 of the bytes as uploaded, to recognise a retried upload
+
+
+def _error(message, code, **params):
+    return ValidationError({"image": ValidationError(message, code=code, params=params or None)})
+
+
+def read_upload(upload, *, max_bytes: int) -> bytes:
+    """The upload's bytes, refusing it before reading when it declares more than max_bytes."""
+    declared = getattr(upload, "size", None)
+    if declared is not None and declared > max_bytes:
+        raise _error(_("The photo is %(size)s bytes; at most %(max)s bytes are allowed."), "too_large", size=declared, max=max_bytes)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    # One byte more than allowed tells an over-long stream that declared no size.
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _error(_("The photo is more than %(max)s bytes; at most %(max)s bytes are allowed."), "too_large", max=max_bytes)
+    return data
+
+
+def prepare_photo(upload, *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
+    """Check an uploaded photo and re-encode it in its own format, without metadata.
+
+    Raises ValidationError on the field `image` (codes not_image, unsupported_format, too_large,
+    too_many_pixels, damaged).
+    """
+    data = read_upload(upload, max_bytes=max_bytes)
+    too_many_pixels = (
+        _("The photo has too many pixels; at most %(max)s (width × height) are allowed."), "too_many_pixels",
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns between its two thresholds; our own limit below decides instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise _error(*too_many_pixels, max=max_pixels) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _error(_("The file is not an image; send a JPEG, PNG or WebP photo."), "not_image") from None
+
+    if image.format not in ACCEPTED:
+        raise _error(
+            _("%(format)s images are not accepted; send a JPEG, PNG or WebP photo."), "unsupported_format", format=image.format,
+        )
+    width, height = image.size
+    if width * height > max_pixels:
+        raise _error(*too_many_pixels, max=max_pixels)
+
+    stored_format, extension = ACCEPTED[image.format]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # The first decode of the pixels happens here, after every check above.
+            upright = ImageOps.exif_transpose(image)
+        content = _encode(upright, image.format)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _error(_("The image could not be read; it may be damaged or incomplete."), "damaged") from None
+    return PreparedPhoto(
+        content=content, format=stored_format, extension=extension, width=upright.width, height=upright.height,
+        fingerprint=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _encode(image: Image.Image, pillow_format: str) -> bytes:
+    # Dropping the info mapping leaves nothing (EXIF, XMP, PNG text, comments) for a writer to copy.
+    image.info = {key: value for key, value in image.info.items() if key in _KEPT_INFO}
+    out = io.BytesIO()
+    if pillow_format == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=JPEG_QUALITY, exif=b"")
+    elif pillow_format == "PNG":
+        image.save(out, "PNG")
+    else:
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+        image.save(out, "WEBP", quality=WEBP_QUALITY, exif=b"", xmp=b"")
+    return out.getvalue()

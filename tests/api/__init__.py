@@ -1,0 +1,72 @@
+"""API tests. `build_world` makes two county-level units with one of everything each, and a user of every role."""
+
+import dataclasses
+
+import pytest
+from django.utils import translation
+
+from specialists.models import UserRole
+from tests import factories as f
+
+Role = UserRole.Role
+
+
+@dataclasses.dataclass
+class Side:
+    """One county-level unit and what hangs off it."""
+
+    county: object
+    town: object
+    village: object
+    organisation: object
+    specialist: object
+    team: object
+    assignment: object
+    industry: object
+    industry_assignment: object
+    enterprise: object
+
+
+def _side(name, code, specialist_name):
+    county = f.make_county(name=name, code=code)
+    town = f.make_town(county=county, name=f"{name}镇")
+    village = f.make_village(town=town, name=f"{name}村")
+    organisation = f.make_organisation(name=f"{name}农科所")
+    specialist = f.make_specialist(name=specialist_name, organisation=organisation, id_number=f.valid_id_number())
+    team = f.make_team(name=f"{name}特派团", leader=specialist)
+    industry = f.make_industry(name=f"{name}产业", key_counties=[county])
+    return Side(
+        county=county, town=town, village=village, organisation=organisation, specialist=specialist, team=team,
+        assignment=f.make_village_assignment(specialist=specialist, village=village),
+        industry=industry,
+        industry_assignment=f.make_industry_assignment(team=team, industry=industry, counties=[county]),
+        enterprise=f.make_enterprise(name=f"{name}合作社", specialist=specialist, village=village),
+    )
+
+
+@dataclasses.dataclass
+class World:
+    huaiyuan: Side
+    wuhe: Side
+    users: dict
+
+
+def build_world():
+    huaiyuan = _side("怀远县", "349321", "张怀远")
+    wuhe = _side("五河县", "349322", "李五河")
+    users = {
+        "city_coordinator": f.make_user_role(role=Role.COORDINATOR).user,
+        "county_coordinator": f.make_user_role(role=Role.COORDINATOR, county=huaiyuan.county).user,
+        "leader_city": f.make_user_role(role=Role.LEADER).user,
+        "leader_wuhe": f.make_user_role(role=Role.LEADER, county=wuhe.county).user,
+        "specialist": f.make_user_role(role=Role.SPECIALIST, specialist=huaiyuan.specialist).user,
+        "no_role": f.make_user(),
+    }
+    return World(huaiyuan=huaiyuan, wuhe=wuhe, users=users)
+
+
+@pytest.fixture(autouse=True)
+def keep_language():
+    """The API activates the language a request asks for in the test's thread; put it back after."""
+    with translation.override(translation.get_language()):
+        yield

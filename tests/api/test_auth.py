@@ -1,0 +1,90 @@
+"""Phones sign in with JWT: obtain, refresh, and log out by revoking the refresh token."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from specialists.models import UserRole
+from tests import factories as f
+from tests.api import keep_language  # noqa: F401 (an autouse fixture)
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "tepai-test-password"
+
+
+@pytest.fixture
+def specialist_user():
+    return f.make_user_role(role=UserRole.Role.SPECIALIST).user
+
+
+def _obtain(client, user, password=PASSWORD):
+    return client.post("/api/v1/auth/token/", {"username": user.username, "password": password}, format="json")
+
+
+def test_access_tokens_are_short_lived():
+    assert settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] <= datetime.timedelta(minutes=15)
+
+
+def test_a_phone_obtains_a_token_and_reads_with_it(specialist_user):
+    client = APIClient()
+
+    tokens = _obtain(client, specialist_user).json()
+    me = client.get("/api/v1/me/", headers={"Authorization": f"Bearer {tokens['access']}"})
+
+    assert set(tokens) == {"access", "refresh"}
+    assert (me.status_code, me.json()["role"]) == (200, "specialist")
+
+
+def test_a_wrong_password_is_401_in_the_error_shape(specialist_user):
+    response = _obtain(APIClient(), specialist_user, password="wrong")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "no_active_account"
+    assert set(response.json()) == {"code", "message", "fields"}
+
+
+def test_a_refresh_token_gives_a_new_access_token(specialist_user):
+    client = APIClient()
+    tokens = _obtain(client, specialist_user).json()
+
+    refreshed = client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
+    me = client.get("/api/v1/me/", headers={"Authorization": f"Bearer {refreshed.json()['access']}"})
+
+    assert refreshed.status_code == 200
+    assert me.status_code == 200
+
+
+def test_after_logout_the_refresh_token_is_refused(specialist_user):
+    client = APIClient()
+    tokens = _obtain(client, specialist_user).json()
+
+    logged_out = client.post("/api/v1/auth/logout/", {"refresh": tokens["refresh"]}, format="json")
+    refused = client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json", headers={"Accept-Language": "en"})
+
+    assert logged_out.status_code == 200
+    assert refused.status_code == 401
+    assert refused.json() == {"code": "token_not_valid", "message": "Token is blacklisted", "fields": {}}
+
+
+def test_an_access_token_is_not_a_refresh_token(specialist_user):
+    client = APIClient()
+    tokens = _obtain(client, specialist_user).json()
+
+    response = client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["access"]}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (401, "token_not_valid")
+
+
+def test_a_garbage_bearer_token_is_401(specialist_user):
+    response = APIClient().get("/api/v1/me/", headers={"Authorization": "Bearer not-a-token"})
+
+    assert (response.status_code, response.json()["code"]) == (401, "token_not_valid")
+
+
+def test_pages_sign_in_with_the_session(specialist_user):
+    client = APIClient()
+    client.force_login(specialist_user)
+
+    assert client.get("/api/v1/me/").status_code == 200

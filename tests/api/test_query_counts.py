@@ -1,0 +1,130 @@
+"""Every list answers in a fixed number of queries: the same for 1 and for 50 rows per page.
+
+Each request is made by a freshly loaded user, as a real request would be, so the counts include
+the one query that reads the user's role (scope_for).
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from specialists.models import UserRole
+from tests import factories as f
+from tests.api import keep_language  # noqa: F401 (an autouse fixture)
+
+pytestmark = pytest.mark.django_db
+ROWS = 50
+
+
+def _counties(n, county):
+    for _ in range(n - 1):
+        f.make_county()
+
+
+def _towns(n, county):
+    for _ in range(n):
+        f.make_town(county=county)
+
+
+def _villages(n, county):
+    town = f.make_town(county=county)
+    for _ in range(n):
+        f.make_village(town=town)
+
+
+def _industries(n, county):
+    for _ in range(n):
+        f.make_industry(key_counties=[county])
+
+
+def _served_specialists(n, county):
+    village = f.make_village(town=f.make_town(county=county))
+    return [f.make_village_assignment(village=village).specialist for _ in range(n)]
+
+
+def _organisations(n, county):
+    _served_specialists(n, county)
+
+
+def _specialists(n, county):
+    _served_specialists(n, county)
+
+
+def _teams(n, county):
+    for specialist in _served_specialists(n, county):
+        f.make_team(leader=specialist, members=[f.make_specialist()])
+
+
+def _village_assignments(n, county):
+    _served_specialists(n, county)
+
+
+def _industry_assignments(n, county):
+    industry = f.make_industry()
+    for _ in range(n):
+        f.make_industry_assignment(industry=industry, counties=[county])
+
+
+def _enterprises(n, county):
+    village = f.make_village(town=f.make_town(county=county))
+    for _ in range(n):
+        f.make_enterprise(village=village)
+
+
+# route: (builder, queries). Every count starts with 1 (the user's role), then the page's COUNT(*)
+# and the page's rows (joined to what the rows show); a prefetch adds one for all rows of the page.
+LISTS = {
+    "counties": (_counties, 3),
+    "towns": (_towns, 3),  # rows joined to their county
+    "villages": (_villages, 3),  # rows joined to town and county
+    "industries": (_industries, 4),  # + the key counties of the page's industries
+    "organisations": (_organisations, 3),
+    "specialists": (_specialists, 3),  # rows joined to their organisation
+    "teams": (_teams, 4),  # rows joined to leader and lead organisation, + the page's memberships with their specialists
+    "village-assignments": (_village_assignments, 3),  # rows joined to specialist, village, town, county
+    "industry-assignments": (_industry_assignments, 4),  # rows joined to team and industry, + the page's counties
+    "enterprises": (_enterprises, 3),  # rows joined to specialist, village and industry
+}
+
+
+def _queries(role_user, route, page_size):
+    client = APIClient()
+    # A fresh user object per request, as authentication gives a real request.
+    client.force_authenticate(get_user_model().objects.get(pk=role_user.pk))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/api/v1/{route}/", {"page_size": page_size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(page_size, ROWS)
+    return len(captured)
+
+
+# A county coordinator and a city leader; not the county list of a county role, which holds one row.
+CASES = [
+    (route, role, city_wide)
+    for route in LISTS
+    for role, city_wide in ((UserRole.Role.COORDINATOR, False), (UserRole.Role.LEADER, True))
+    if city_wide or route != "counties"
+]
+
+
+@pytest.mark.parametrize(("route", "role", "city_wide"), CASES)
+def test_a_list_costs_the_same_queries_for_1_and_50_rows(route, role, city_wide):
+    build, expected = LISTS[route]
+    county = f.make_county()
+    build(ROWS, county)
+    # County-scoped or not, the scope's filters are part of the same queries, not extra ones.
+    user = f.make_user_role(role=role, county=None if city_wide else county).user
+
+    assert _queries(user, route, 1) == expected
+    assert _queries(user, route, ROWS) == expected
+
+
+def test_a_specialist_lists_teams_in_the_same_queries():
+    specialist = f.make_specialist()
+    for _ in range(ROWS):
+        f.make_team(members=[specialist, f.make_specialist()])
+    user = f.make_user_role(role=UserRole.Role.SPECIALIST, specialist=specialist).user
+
+    assert _queries(user, "teams", 1) == _queries(user, "teams", ROWS) == 4

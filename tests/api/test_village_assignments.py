@@ -1,0 +1,145 @@
+"""Coordinators create and end village assignments within their scope; nobody else writes."""
+
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from specialists.models import VillageAssignment, VillageCoverageSpan
+from tests import factories as f
+from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/village-assignments/"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def _client(user):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def test_a_county_coordinator_assigns_a_specialist_to_a_village_of_their_county(world):
+    village = f.make_village(town=world.huaiyuan.town)
+    newcomer = f.make_specialist()
+
+    response = _client(world.users["county_coordinator"]).post(
+        URL, {"specialist": newcomer.pk, "village": village.code, "start_date": "2024-01-01"}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    stored = VillageAssignment.objects.get(specialist=newcomer)
+    assert (stored.village, stored.start_date, stored.end_date) == (village, datetime.date(2024, 1, 1), None)
+    assert response.json() == {
+        "id": stored.pk, "specialist": {"id": newcomer.pk, "name": newcomer.name},
+        "village": {"code": village.code, "name": village.name},
+        "town": {"code": world.huaiyuan.town.code, "name": world.huaiyuan.town.name},
+        "county": {"code": world.huaiyuan.county.code, "name": world.huaiyuan.county.name},
+        "start_date": "2024-01-01", "end_date": None, "note": "",
+    }
+    # Saved through save(): the coverage signal has covered the village from that day.
+    assert VillageCoverageSpan.objects.get(village=village, start_date=datetime.date(2024, 1, 1)).covered is True
+
+
+def test_a_county_coordinator_cannot_assign_in_another_county(world):
+    response = _client(world.users["county_coordinator"]).post(
+        URL, {"specialist": world.huaiyuan.specialist.pk, "village": world.wuhe.village.code, "start_date": "2024-01-01"}, format="json"
+    )
+
+    # Another county's village is answered exactly like a code that does not exist.
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["village"]
+    assert not VillageAssignment.objects.filter(village=world.wuhe.village, specialist=world.huaiyuan.specialist).exists()
+
+
+def test_a_county_coordinator_ends_an_assignment_of_their_county_and_nothing_is_deleted(world):
+    assignment = world.huaiyuan.assignment
+
+    response = _client(world.users["county_coordinator"]).post(f"{URL}{assignment.pk}/end/", {"end_date": "2024-06-30"}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["end_date"] == "2024-06-30"
+    assignment.refresh_from_db()
+    assert assignment.end_date == datetime.date(2024, 6, 30)
+    # The village is uncovered from the day after, which the coverage signal worked out on save.
+    assert VillageCoverageSpan.objects.get(village=assignment.village, start_date=datetime.date(2024, 7, 1)).covered is False
+
+
+def test_ending_another_countys_assignment_answers_404(world):
+    response = _client(world.users["county_coordinator"]).post(f"{URL}{world.wuhe.assignment.pk}/end/", {"end_date": "2024-06-30"}, format="json")
+
+    assert response.status_code == 404
+    world.wuhe.assignment.refresh_from_db()
+    assert world.wuhe.assignment.end_date is None
+
+
+@pytest.mark.parametrize("role", ["leader_city", "leader_wuhe", "specialist", "no_role"])
+def test_only_coordinators_write(world, role):
+    client = _client(world.users[role])
+    village = f.make_village(town=world.wuhe.town)
+
+    created = client.post(URL, {"specialist": world.wuhe.specialist.pk, "village": village.code, "start_date": "2024-01-01"}, format="json")
+    ended = client.post(f"{URL}{world.wuhe.assignment.pk}/end/", {"end_date": "2024-06-30"}, format="json")
+
+    assert (created.status_code, ended.status_code) == (403, 403)
+    assert created.json()["code"] == ended.json()["code"] == "permission_denied"
+    assert VillageAssignment.objects.count() == 2
+    world.wuhe.assignment.refresh_from_db()
+    assert world.wuhe.assignment.end_date is None
+
+
+def test_anonymous_writes_answer_401(world):
+    response = _client(None).post(f"{URL}{world.wuhe.assignment.pk}/end/", {"end_date": "2024-06-30"}, format="json")
+
+    assert response.status_code == 401
+
+
+def test_an_overlapping_assignment_is_refused_with_422_by_the_models_rule(world):
+    side = world.huaiyuan
+
+    response = _client(world.users["city_coordinator"]).post(
+        URL, {"specialist": side.specialist.pk, "village": side.village.code, "start_date": "2024-01-01", "end_date": "2024-02-01"},
+        format="json", headers={"Accept-Language": "en"},
+    )
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["message"] == body["fields"]["non_field_errors"][0]
+    assert body["message"].startswith(f"{side.specialist.name} is already assigned to {side.village.name} from 2023-03-01")
+    assert VillageAssignment.objects.filter(specialist=side.specialist).count() == 1
+
+
+def test_an_end_before_the_start_is_refused_with_a_field_error(world):
+    response = _client(world.users["city_coordinator"]).post(
+        f"{URL}{world.wuhe.assignment.pk}/end/", {"end_date": "2020-01-01"}, format="json", headers={"Accept-Language": "en"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"end_date": ["The end date must not be before the start date."]}
+
+
+def test_an_assignment_ends_once(world):
+    client = _client(world.users["city_coordinator"])
+    client.post(f"{URL}{world.wuhe.assignment.pk}/end/", {"end_date": "2024-06-30"}, format="json")
+
+    again = client.post(f"{URL}{world.wuhe.assignment.pk}/end/", {"end_date": "2024-12-31"}, format="json")
+
+    assert (again.status_code, again.json()["code"]) == (409, "conflict")
+    world.wuhe.assignment.refresh_from_db()
+    assert world.wuhe.assignment.end_date == datetime.date(2024, 6, 30)
+
+
+def test_malformed_input_is_400_with_every_field_named(world):
+    response = _client(world.users["city_coordinator"]).post(
+        URL, {"specialist": "x", "village": "nope", "start_date": "yesterday"}, format="json", headers={"Accept-Language": "en"}
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"specialist", "village", "start_date"}

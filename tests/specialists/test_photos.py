@@ -1,0 +1,249 @@
+"""Photos of service logs: accepted by content, bounded before decoding, stored once and without metadata."""
+
+import io
+import struct
+import uuid
+import zlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from PIL import ExifTags, Image, ImageFile
+
+from specialists.models import ServiceLogPhoto
+from specialists.service_logs import ServiceLogPhotoConflict, service_log_photo_add
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+LOG_UUID = uuid.UUID("0b7f3c52-8a4e-4d8e-9b61-2f5d3c9a1e44")
+PHOTO_UUID = uuid.UUID("d2a9e6f1-5c3b-4a7e-8f10-6b4c2d8e9a37")
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def log():
+    return f.make_service_log(uuid=LOG_UUID)
+
+
+def camera_exif(orientation=1):
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Huawei"
+    exif[ExifTags.Base.Model] = "P60"
+    exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.IFD.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (32.0, 57.0, 18.0),
+        ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (117.0, 12.0, 18.0),
+    }
+    return exif
+
+
+def image_bytes(fmt, size=(64, 48), **save):
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 40)).save(out, fmt, **save)
+    return out.getvalue()
+
+
+def upload(data, name="photo.jpg"):
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def image_errors(log, data, name="photo.jpg"):
+    with pytest.raises(ValidationError) as caught:
+        service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(data, name))
+    assert ServiceLogPhoto.objects.count() == 0
+    return caught.value.message_dict
+
+
+def zero_png(width, height):
+    """A real, complete PNG of all-black pixels, 1 bit each: tiny once compressed, huge once decoded."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then the row's bits
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def stored_files(media):
+    return sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file())
+
+
+def test_a_jpeg_is_stored_re_encoded_without_its_location_and_camera(log, media):
+    original = image_bytes("JPEG", exif=camera_exif())
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test's premise
+
+    photo, created = service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original))
+
+    assert created is True
+    photo.refresh_from_db()
+    assert photo.image.name == f"logs/{LOG_UUID}/{PHOTO_UUID}.jpg"
+    assert stored_files(media) == [f"logs/{LOG_UUID}/{PHOTO_UUID}.jpg"]
+    assert (photo.format, photo.width, photo.height) == ("jpeg", 64, 48)
+    stored_bytes = (media / photo.image.name).read_bytes()
+    assert photo.size_bytes == len(stored_bytes)
+    assert stored_bytes != original
+    stored = Image.open(io.BytesIO(stored_bytes))
+    assert (stored.format, stored.size) == ("JPEG", (64, 48))
+    assert dict(stored.getexif()) == {}
+    assert "exif" not in stored.info
+    assert b"Huawei" not in stored_bytes
+
+
+@pytest.mark.parametrize(("fmt", "extension", "stored_format"), [("PNG", "png", "PNG"), ("WEBP", "webp", "WEBP")])
+def test_png_and_webp_are_told_by_content_not_by_name(log, media, fmt, extension, stored_format):
+    original = image_bytes(fmt, size=(40, 30), exif=camera_exif())
+
+    photo, _ = service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original, name="photo.jpg"))
+
+    assert photo.image.name == f"logs/{LOG_UUID}/{PHOTO_UUID}.{extension}"
+    assert (photo.format, photo.width, photo.height) == (extension, 40, 30)
+    stored = Image.open(media / photo.image.name)
+    assert (stored.format, stored.size) == (stored_format, (40, 30))
+    assert dict(stored.getexif()) == {}
+
+
+def test_the_exif_orientation_is_applied_before_it_is_dropped(log, media):
+    # Orientation 6: the camera was turned a quarter; the picture is shown rotated 90° clockwise.
+    original = image_bytes("JPEG", size=(64, 48), exif=camera_exif(orientation=6))
+
+    photo, _ = service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original))
+
+    assert (photo.width, photo.height) == (48, 64)
+    stored = Image.open(media / photo.image.name)
+    assert stored.size == (48, 64)
+    assert ExifTags.Base.Orientation not in stored.getexif()
+
+
+def test_a_retried_upload_returns_the_stored_photo(log, media):
+    original = image_bytes("JPEG")
+    first, _ = service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original))
+
+    again, created = service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original))
+
+    assert (again.pk, created) == (first.pk, False)
+    assert ServiceLogPhoto.objects.count() == 1
+    assert stored_files(media) == [f"logs/{LOG_UUID}/{PHOTO_UUID}.jpg"]
+
+
+def test_the_same_uuid_with_another_image_is_a_conflict(log, media):
+    service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(image_bytes("JPEG")))
+
+    with pytest.raises(ServiceLogPhotoConflict) as caught:
+        service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(image_bytes("JPEG", size=(65, 48))))
+
+    assert str(caught.value) == f"A photo with UUID {PHOTO_UUID} is already stored with a different image."
+    assert ServiceLogPhoto.objects.get().width == 64
+    assert stored_files(media) == [f"logs/{LOG_UUID}/{PHOTO_UUID}.jpg"]
+
+
+def test_the_same_uuid_on_another_log_is_a_conflict(log):
+    original = image_bytes("JPEG")
+    service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original))
+
+    with pytest.raises(ServiceLogPhotoConflict):
+        service_log_photo_add(log=f.make_service_log(), uuid=PHOTO_UUID, upload=upload(original))
+
+    assert ServiceLogPhoto.objects.get().log == log
+
+
+def test_a_text_file_named_jpg_is_refused(log, media):
+    assert image_errors(log, b"not a photo, only text\n" * 20) == {
+        "image": ["The file is not an image; send a JPEG, PNG or WebP photo."],
+    }
+    assert stored_files(media) == []
+
+
+def test_a_gif_is_refused(log):
+    assert image_errors(log, image_bytes("GIF"), name="photo.gif") == {
+        "image": ["GIF images are not accepted; send a JPEG, PNG or WebP photo."],
+    }
+
+
+def test_a_truncated_jpeg_is_refused_as_damaged(log):
+    whole = image_bytes("JPEG", size=(256, 256))
+
+    assert image_errors(log, whole[: len(whole) // 2]) == {
+        "image": ["The image could not be read; it may be damaged or incomplete."],
+    }
+
+
+def test_a_file_over_the_byte_limit_is_refused(log, settings):
+    original = image_bytes("JPEG")
+    settings.TEPAI_PHOTO_MAX_BYTES = len(original) - 1
+
+    assert image_errors(log, original) == {
+        "image": [f"The photo is {len(original)} bytes; at most {len(original) - 1} bytes are allowed."],
+    }
+
+
+def test_a_stream_that_declares_no_size_is_cut_off_at_the_limit(log, settings):
+    original = image_bytes("JPEG")
+    settings.TEPAI_PHOTO_MAX_BYTES = len(original) - 1
+
+    with pytest.raises(ValidationError) as caught:
+        service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=io.BytesIO(original))
+
+    assert caught.value.message_dict == {
+        "image": [f"The photo is more than {len(original) - 1} bytes; at most {len(original) - 1} bytes are allowed."],
+    }
+
+
+def test_a_file_at_the_byte_limit_is_accepted(log, settings):
+    original = image_bytes("JPEG")
+    settings.TEPAI_PHOTO_MAX_BYTES = len(original)
+
+    photo, created = service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original))
+
+    assert created is True
+
+
+@pytest.fixture
+def decoding_watch(monkeypatch):
+    """Records every pixel decode, which a refused image must never reach."""
+    loads = []
+
+    def refuse(self, *args, **kwargs):
+        loads.append(self.size)
+        raise AssertionError("pixels decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+    monkeypatch.setattr(Image.Image, "load", refuse)
+    return loads
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (20_000, 20_000),  # 400 megapixels: past Pillow's own decompression-bomb guard as well
+        (8_000, 8_000),  # 64 megapixels: under Pillow's guard, over Tepai's 40 megapixel limit
+    ],
+)
+def test_a_decompression_bomb_is_refused_before_decoding(log, decoding_watch, width, height):
+    bomb = zero_png(width, height)
+    assert len(bomb) < 200_000  # small on the wire: only the declared size gives it away
+
+    assert image_errors(log, bomb, name="bomb.png") == {
+        "image": ["The photo has too many pixels; at most 40000000 (width × height) are allowed."],
+    }
+    assert decoding_watch == []
+
+
+def test_the_pixel_limit_is_a_setting(log, settings):
+    settings.TEPAI_PHOTO_MAX_PIXELS = 64 * 48 - 1
+
+    assert list(image_errors(log, image_bytes("JPEG", size=(64, 48)))) == ["image"]
