@@ -215,7 +215,11 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
         bulk_insert(IndustryAssignment.counties.through, ["industryassignment_id", "county_id"], limit_rows)
 
         _reset_sequences([County, Town, Village, Industry, Organisation, Specialist, Team, IndustryAssignment])
-        # Raw inserts send no signals: build the coverage spans of the new villages here.
-        rebuild_coverage_spans(village_ids=range(village_id0, village_id0 + villages))
+        # Raw inserts send no signals: build the coverage spans of the new villages here (in one
+        # pass over everything when the database held no villages before, far faster than by ids).
+        if Village.objects.filter(pk__lt=village_id0).exists():
+            rebuild_coverage_spans(village_ids=range(village_id0, village_id0 + villages))
+        else:
+            rebuild_coverage_spans()
 
     return GeneratedCounts(n_counties, n_towns, villages, specialists, len(rows), n_teams)
