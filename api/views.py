@@ -28,7 +28,16 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class CountyViewSet(viewsets.ReadOnlyModelViewSet):
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    """A read-only viewset whose rows all come from one access selector: the user's scope, always."""
+
+    scoped = None  # an access.*_for(user) selector
+
+    def get_queryset(self):
+        return type(self).scoped(self.request.user)
+
+
+class CountyViewSet(ScopedViewSet):
     """County-level units (县区) in your scope, by their six-digit code."""
 
     serializer_class = serializers.CountySerializer
@@ -38,11 +47,10 @@ class CountyViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     lookup_value_regex = CODE
 
-    def get_queryset(self):
-        return access.counties_for(self.request.user)
+    scoped = staticmethod(access.counties_for)
 
 
-class TownViewSet(viewsets.ReadOnlyModelViewSet):
+class TownViewSet(ScopedViewSet):
     """Towns and subdistricts (乡镇/街道) in your scope, by their nine-digit code."""
 
     serializer_class = serializers.TownSerializer
@@ -52,11 +60,10 @@ class TownViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     lookup_value_regex = CODE
 
-    def get_queryset(self):
-        return access.towns_for(self.request.user)
+    scoped = staticmethod(access.towns_for)
 
 
-class VillageViewSet(viewsets.ReadOnlyModelViewSet):
+class VillageViewSet(ScopedViewSet):
     """Villages and communities in your scope, by their twelve-digit code."""
 
     serializer_class = serializers.VillageSerializer
@@ -66,11 +73,10 @@ class VillageViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     lookup_value_regex = CODE
 
-    def get_queryset(self):
-        return access.villages_for(self.request.user)
+    scoped = staticmethod(access.villages_for)
 
 
-class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
+class IndustryViewSet(ScopedViewSet):
     """Key industries (重点产业): every role sees them all."""
 
     serializer_class = serializers.IndustrySerializer
@@ -78,11 +84,10 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "category"]
 
-    def get_queryset(self):
-        return access.industries_for(self.request.user)
+    scoped = staticmethod(access.industries_for)
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganisationViewSet(ScopedViewSet):
     """Dispatching organisations (派出单位) of the specialists and teams in your scope."""
 
     serializer_class = serializers.OrganisationSerializer
@@ -90,11 +95,10 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "kind"]
 
-    def get_queryset(self):
-        return access.organisations_for(self.request.user)
+    scoped = staticmethod(access.organisations_for)
 
 
-class SpecialistViewSet(viewsets.ReadOnlyModelViewSet):
+class SpecialistViewSet(ScopedViewSet):
     """Specialists (科技特派员) in your scope; mobile and ID number masked unless you manage them."""
 
     serializer_class = serializers.SpecialistSerializer
@@ -103,11 +107,10 @@ class SpecialistViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "organisation__name"]
     ordering_fields = ["name", "year_selected", "id"]
 
-    def get_queryset(self):
-        return access.specialists_for(self.request.user)
+    scoped = staticmethod(access.specialists_for)
 
 
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(ScopedViewSet):
     """Specialist teams (科技特派团) with their members."""
 
     serializer_class = serializers.TeamSerializer
@@ -115,15 +118,14 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "lead_organisation__name"]
     ordering_fields = ["name", "year_selected"]
 
-    def get_queryset(self):
-        return access.teams_for(self.request.user)
+    scoped = staticmethod(access.teams_for)
 
 
 @extend_schema_view(
     create=extend_schema(request=serializers.VillageAssignmentCreateSerializer, responses={201: serializers.VillageAssignmentSerializer}),
     end=extend_schema(request=serializers.VillageAssignmentEndSerializer, responses={200: serializers.VillageAssignmentSerializer}),
 )
-class VillageAssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
     """Specialists assigned to villages. Coordinators create and end them within their scope;
     nothing is ever deleted."""
 
@@ -133,8 +135,7 @@ class VillageAssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     search_fields = ["specialist__name", "village__name", "village__code"]
     ordering_fields = ["start_date", "end_date", "id"]
 
-    def get_queryset(self):
-        return access.village_assignments_for(self.request.user)
+    scoped = staticmethod(access.village_assignments_for)
 
     def _answer(self, assignment, status_code):
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.
@@ -172,7 +173,7 @@ def _save(assignment, **kwargs):
         raise Conflict() from None
 
 
-class IndustryAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+class IndustryAssignmentViewSet(ScopedViewSet):
     """Teams assigned to key industries, city-wide or in named county-level units."""
 
     serializer_class = serializers.IndustryAssignmentSerializer
@@ -180,11 +181,10 @@ class IndustryAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["team__name", "industry__name"]
     ordering_fields = ["start_date", "end_date", "id"]
 
-    def get_queryset(self):
-        return access.industry_assignments_for(self.request.user)
+    scoped = staticmethod(access.industry_assignments_for)
 
 
-class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
+class EnterpriseViewSet(ScopedViewSet):
     """Economic entities (经济实体) that specialists in your scope lead or founded."""
 
     serializer_class = serializers.EnterpriseSerializer
@@ -192,8 +192,7 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "credit_code"]
     ordering_fields = ["date", "name"]
 
-    def get_queryset(self):
-        return access.enterprises_for(self.request.user)
+    scoped = staticmethod(access.enterprises_for)
 
 
 class MeView(APIView):
