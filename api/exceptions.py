@@ -11,16 +11,25 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from specialists.service_logs import ServiceLogConflict
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
 
 def error_body(code, message, fields=None):
     return {"code": code, "message": str(message), "fields": fields or {}}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _lazy("The upload is too large.")
+    default_code = "too_large"
 
 
 def _flatten(detail, prefix=""):
@@ -48,6 +57,10 @@ def _validation_response(fields, status_code):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ServiceLogConflict):
+        # Only the service's message, which names the UUID the caller sent: the stored row may be
+        # another specialist's and is never shown.
+        return Response(error_body("conflict", exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages})
         return _validation_response(fields, status.HTTP_422_UNPROCESSABLE_ENTITY)

@@ -21,6 +21,7 @@ _DESCRIPTIONS = {
     "403": "Signed in, but this role may not do this.",
     "404": "No such object within your scope (another county's object answers 404 too).",
     "409": "The request conflicts with the stored state.",
+    "413": "The upload is larger than the allowed size.",
     "422": "Well-formed, but a business rule refuses it.",
 }
 _PUBLIC = ("/api/v1/auth/",)
@@ -42,6 +43,8 @@ def add_error_responses(result, generator, request, public):
                     codes.append("404")
                 if method in ("post", "put", "patch"):
                     codes += ["409", "422"]
+                if method == "post" and path.endswith("/photos/"):
+                    codes.append("413")
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code], **ref})

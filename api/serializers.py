@@ -1,5 +1,6 @@
 """Shapes of the API's rows. They check shape only: business rules live in the models' clean()."""
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,6 +10,8 @@ from specialists.models import (
     Enterprise,
     IndustryAssignment,
     Organisation,
+    ServiceLog,
+    ServiceLogPhoto,
     Specialist,
     Team,
     TeamMembership,
@@ -216,3 +219,85 @@ class MeSerializer(serializers.Serializer):
     specialist = SpecialistSerializer(allow_null=True)
     villages = MeVillageSerializer(many=True, help_text=_("The villages the specialist serves today."))
     teams = TeamSerializer(many=True)
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time that must carry its UTC offset: a phone's local clock alone is ambiguous."""
+
+    default_error_messages = {"no_offset": _("Give the date and time with its UTC offset, such as 2024-05-01T09:30:00+08:00.")}
+
+    def to_internal_value(self, value):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and parsed.tzinfo is None:
+            self.fail("no_offset")
+        return super().to_internal_value(value)
+
+
+def _inline_choice_field(choices, **kwargs):
+    """A ChoiceField whose schema is a bare enum of values. Shared with the output serializer's model
+    field, the labelled enum would be used by two components and drf-spectacular could not name it
+    without a warning (settings, where ENUM_NAME_OVERRIDES would go, are not the API's)."""
+    values = [value for value, _label in choices]
+    field_class = extend_schema_field({"type": "string", "enum": values})(type("InlineChoiceField", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, **kwargs)
+
+
+class SentLocationSerializer(serializers.Serializer):
+    lon = serializers.FloatField(help_text=_("Longitude in the coordinate system named by crs."))
+    lat = serializers.FloatField(help_text=_("Latitude in the coordinate system named by crs."))
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, help_text=_("Accuracy in metres."))
+    crs = _inline_choice_field(ServiceLog.CRS.choices, default=ServiceLog.CRS.WGS84)
+
+
+class ServiceLogCreateSerializer(serializers.Serializer):
+    """A service log as a phone sends it. Shape only: service_log_record decides the rules."""
+
+    uuid = serializers.UUIDField(help_text=_("Made by the phone; send the same one again after a lost response."))
+    village = serializers.RegexField(r"^[0-9]{12}$", help_text=_("The village's twelve-digit code."))
+    kind = _inline_choice_field(ServiceLog.Kind.choices)
+    occurred_at = OffsetDateTimeField()
+    description = serializers.CharField(max_length=5000)
+    people_served = serializers.IntegerField(min_value=0)
+    location = SentLocationSerializer()
+
+
+class StoredLocationSerializer(serializers.Serializer):
+    """The location as stored: always WGS-84, whatever the phone sent."""
+
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    accuracy_m = serializers.FloatField(allow_null=True)
+    crs = serializers.SerializerMethodField(help_text=_("Always WGS84: the stored location is converted."))
+    sent_crs = serializers.ChoiceField(source="crs", choices=ServiceLog.CRS.choices, help_text=_("The coordinate system the phone used."))
+
+    @extend_schema_field(serializers.CharField())
+    def get_crs(self, log):
+        return ServiceLog.CRS.WGS84
+
+
+class ServiceLogPhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceLogPhoto
+        fields = ["uuid", "format", "width", "height", "size_bytes", "created_at"]
+
+
+class ServiceLogSerializer(serializers.ModelSerializer):
+    specialist = SpecialistRefSerializer(read_only=True)
+    village = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    location = StoredLocationSerializer(source="*", read_only=True)
+    photos = ServiceLogPhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceLog
+        fields = [
+            "id", "uuid", "specialist", "village", "kind", "occurred_at", "description", "people_served", "location",
+            "in_village", "distance_m", "photos",
+        ]
+
+
+class ServiceLogPhotoUploadSerializer(serializers.Serializer):
+    """A photo upload's shape; the image's content is judged by service_log_photo_add, not here."""
+
+    uuid = serializers.UUIDField(help_text=_("Made by the phone; send the same one again after a lost response."))
+    # A FileField, not an ImageField: the service checks the bytes, with the size and pixel limits.
+    image = serializers.FileField(help_text=_("A JPEG, PNG or WebP photo."))

@@ -23,6 +23,7 @@ router.register("teams", views.TeamViewSet, basename="team")
 router.register("village-assignments", views.VillageAssignmentViewSet, basename="village-assignment")
 router.register("industry-assignments", views.IndustryAssignmentViewSet, basename="industry-assignment")
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
+router.register("service-logs", views.ServiceLogViewSet, basename="service-log")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),

@@ -20,6 +20,8 @@ from specialists.models import (
     Enterprise,
     IndustryAssignment,
     Organisation,
+    ServiceLog,
+    ServiceLogPhoto,
     Specialist,
     Team,
     TeamMembership,
@@ -239,3 +241,19 @@ def organisations_for(user):
     specialists = specialists_for(user).values("organisation_id")
     teams = teams_for(user).prefetch_related(None).values("lead_organisation_id")
     return rows.filter(Q(pk__in=specialists) | Q(pk__in=teams))
+
+
+def service_logs_for(user):
+    """Service logs with their specialist, village and photos: city roles all, county roles those in
+    their unit's villages, a specialist their own."""
+    scope = scope_for(user)
+    rows = ServiceLog.objects.select_related("specialist", "village").defer("village__boundary").prefetch_related(
+        Prefetch("photos", queryset=ServiceLogPhoto.objects.order_by("created_at", "id"))
+    )
+    if not scope.has_access:
+        return rows.none()
+    if scope.is_county:
+        return rows.filter(village__town__county=scope.county)
+    if scope.is_specialist:
+        return rows.filter(specialist=scope.specialist)
+    return rows
