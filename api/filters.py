@@ -9,6 +9,7 @@ from specialists.models import (
     Enterprise,
     IndustryAssignment,
     Organisation,
+    ServiceLog,
     Specialist,
     Team,
     VillageAssignment,
@@ -118,3 +119,14 @@ class EnterpriseFilter(django_filters.FilterSet):
     class Meta:
         model = Enterprise
         fields = ["kind", "relation", "specialist", "industry", "village"]
+
+
+class ServiceLogFilter(django_filters.FilterSet):
+    village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
+    specialist = _id_filter("specialist")
+    occurred_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("Took place on or after this day"))
+    occurred_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("Took place on or before this day"))
+
+    class Meta:
+        model = ServiceLog
+        fields = ["village", "specialist", "kind", "occurred_from", "occurred_to"]

@@ -42,3 +42,18 @@ class CoordinatorWrites(BasePermission):
             return True
         self.message = _("Only coordinators may change this.")
         return False
+
+
+class SpecialistWrites(BasePermission):
+    """Anyone with a role reads; only specialists write, and only their own rows (the view sees to that)."""
+
+    message = NO_ROLE
+
+    def has_permission(self, request, view):
+        scope = scope_for(request.user)
+        if not scope.has_access:
+            return False
+        if request.method in SAFE_METHODS or scope.is_specialist:
+            return True
+        self.message = _("Only specialists record service logs.")
+        return False

@@ -233,20 +233,11 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-def _inline_choice_field(choices, **kwargs):
-    """A ChoiceField whose schema is a bare enum of values. Shared with the output serializer's model
-    field, the labelled enum would be used by two components and drf-spectacular could not name it
-    without a warning (settings, where ENUM_NAME_OVERRIDES would go, are not the API's)."""
-    values = [value for value, _label in choices]
-    field_class = extend_schema_field({"type": "string", "enum": values})(type("InlineChoiceField", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices, **kwargs)
-
-
 class SentLocationSerializer(serializers.Serializer):
     lon = serializers.FloatField(help_text=_("Longitude in the coordinate system named by crs."))
     lat = serializers.FloatField(help_text=_("Latitude in the coordinate system named by crs."))
     accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, help_text=_("Accuracy in metres."))
-    crs = _inline_choice_field(ServiceLog.CRS.choices, default=ServiceLog.CRS.WGS84)
+    crs = serializers.ChoiceField(choices=ServiceLog.CRS.choices, default=ServiceLog.CRS.WGS84)
 
 
 class ServiceLogCreateSerializer(serializers.Serializer):
@@ -254,7 +245,7 @@ class ServiceLogCreateSerializer(serializers.Serializer):
 
     uuid = serializers.UUIDField(help_text=_("Made by the phone; send the same one again after a lost response."))
     village = serializers.RegexField(r"^[0-9]{12}$", help_text=_("The village's twelve-digit code."))
-    kind = _inline_choice_field(ServiceLog.Kind.choices)
+    kind = serializers.ChoiceField(choices=ServiceLog.Kind.choices)
     occurred_at = OffsetDateTimeField()
     description = serializers.CharField(max_length=5000)
     people_served = serializers.IntegerField(min_value=0)

@@ -1,7 +1,6 @@
 """The API's views. Thin: each takes its queryset from specialists.access (the user's scope) and
 lets the models' own validation decide what may be written."""
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
@@ -12,16 +11,15 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import filters, serializers
 from api.exceptions import PayloadTooLarge, error_body
 from api.negotiation import language_from_accept
-from api.permissions import CoordinatorWrites
+from api.permissions import CoordinatorWrites, SpecialistWrites
 from specialists import access
-from specialists.models import ServiceLog, VillageAssignment
+from specialists.models import VillageAssignment
 from specialists.service_logs import service_log_photo_add, service_log_record
 
 CODE = r"[0-9]+"
@@ -200,33 +198,6 @@ class EnterpriseViewSet(ScopedViewSet):
     scoped = staticmethod(access.enterprises_for)
 
 
-class SpecialistWrites(BasePermission):
-    """Anyone with a role reads; only specialists write, and only their own rows (the view sees to that)."""
-
-    message = _("Your account has no role in Tepai; ask a coordinator to give you one.")
-
-    def has_permission(self, request, view):
-        scope = access.scope_for(request.user)
-        if not scope.has_access:
-            return False
-        if request.method in SAFE_METHODS or scope.is_specialist:
-            return True
-        self.message = _("Only specialists record service logs.")
-        return False
-
-
-class ServiceLogFilter(django_filters.FilterSet):
-    # Kept beside its view rather than in api/filters.py only because that file was not ours to edit.
-    village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
-    specialist = django_filters.NumberFilter(field_name="specialist_id")
-    occurred_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("Took place on or after this day"))
-    occurred_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("Took place on or before this day"))
-
-    class Meta:
-        model = ServiceLog
-        fields = ["village", "specialist", "kind", "occurred_from", "occurred_to"]
-
-
 @extend_schema_view(
     create=extend_schema(
         request=serializers.ServiceLogCreateSerializer,
@@ -244,7 +215,7 @@ class ServiceLogViewSet(ScopedViewSet):
 
     serializer_class = serializers.ServiceLogSerializer
     permission_classes = [SpecialistWrites]
-    filterset_class = ServiceLogFilter
+    filterset_class = filters.ServiceLogFilter
     search_fields = ["description", "village__name", "village__code"]
     ordering_fields = ["occurred_at", "id"]
     lookup_field = "uuid"

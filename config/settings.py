@@ -196,6 +196,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One named component per choice set that the request and response serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceLogKindEnum": "specialists.models.ServiceLog.Kind",
+        "CoordinateSystemEnum": "specialists.models.ServiceLog.CRS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
