@@ -173,6 +173,10 @@ class VillageAssignmentEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text=_("The last day the specialist serves the village."))
 
 
+class IndustryAssignmentEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(help_text=_("The last day the team serves the key industry."))
+
+
 class IndustryAssignmentSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="name", read_only=True)
     team_id = serializers.IntegerField(read_only=True)
@@ -183,6 +187,26 @@ class IndustryAssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = IndustryAssignment
         fields = ["id", "team_id", "team", "industry_id", "industry", "counties", "start_date", "end_date"]
+
+
+class IndustryAssignmentCreateSerializer(serializers.ModelSerializer):
+    """A team for a key industry: city-wide with no counties, or in the named county-level units (by code)."""
+
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    industry = serializers.PrimaryKeyRelatedField(queryset=Industry.objects.all())
+    counties = serializers.SlugRelatedField(slug_field="code", many=True, required=False, queryset=County.objects.none())
+
+    class Meta:
+        model = IndustryAssignment
+        fields = ["team", "industry", "counties", "start_date", "end_date"]
+        # The model and industry_assignment_create check the rules; the serializer only checks shape.
+        validators = []
+
+    def __init__(self, *args, counties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counties is not None:
+            # Another county's code answers "does not exist", exactly like a code that does not exist.
+            self.fields["counties"].child_relation.queryset = counties
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):

@@ -19,6 +19,7 @@ from api.exceptions import PayloadTooLarge, error_body
 from api.negotiation import language_from_accept
 from api.permissions import CoordinatorWrites, SpecialistWrites
 from specialists import access
+from specialists.assignments import industry_assignment_create, industry_assignment_end
 from specialists.models import VillageAssignment
 from specialists.service_logs import service_log_photo_add, service_log_record
 
@@ -176,15 +177,57 @@ def _save(assignment, **kwargs):
         raise Conflict() from None
 
 
-class IndustryAssignmentViewSet(ScopedViewSet):
-    """Teams assigned to key industries, city-wide or in named county-level units."""
+@extend_schema_view(
+    create=extend_schema(request=serializers.IndustryAssignmentCreateSerializer, responses={201: serializers.IndustryAssignmentSerializer}),
+    end=extend_schema(request=serializers.IndustryAssignmentEndSerializer, responses={200: serializers.IndustryAssignmentSerializer}),
+)
+class IndustryAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
+    """Teams assigned to key industries, city-wide or in named county-level units. Coordinators create
+    and end them: a county coordinator only for their own unit; nothing is ever deleted."""
 
     serializer_class = serializers.IndustryAssignmentSerializer
+    permission_classes = [CoordinatorWrites]
     filterset_class = filters.IndustryAssignmentFilter
     search_fields = ["team__name", "industry__name"]
     ordering_fields = ["start_date", "end_date", "id"]
 
     scoped = staticmethod(access.industry_assignments_for)
+
+    def _answer(self, assignment, status_code):
+        return Response(self.get_serializer(self.get_queryset().get(pk=assignment.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        scope = access.scope_for(request.user)
+        incoming = serializers.IndustryAssignmentCreateSerializer(data=request.data, counties=access.counties_for(request.user))
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        counties = data.get("counties") or []
+        if scope.is_county and counties != [scope.county]:
+            # A county coordinator's assignment serves their own unit, never the city or another unit.
+            raise exceptions.ValidationError({"counties": [_("Name exactly your own county-level unit (%(code)s).") % {"code": scope.county.code}]})
+        try:
+            with transaction.atomic():
+                assignment = industry_assignment_create(
+                    team=data["team"], industry=data["industry"], counties=counties,
+                    start_date=data["start_date"], end_date=data.get("end_date"),
+                )
+        except IntegrityError:
+            raise Conflict() from None
+        return self._answer(assignment, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End the assignment on `end_date`; the row stays, so coverage history stays true."""
+        assignment = self.get_object()
+        scope = access.scope_for(request.user)
+        if scope.is_county and [c.pk for c in assignment.counties.all()] != [scope.county.pk]:
+            raise exceptions.PermissionDenied(_("Only a city coordinator may end a city-wide assignment or one shared with other county-level units."))
+        incoming = serializers.IndustryAssignmentEndSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        if assignment.end_date is not None:
+            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": assignment.end_date})
+        industry_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
+        return self._answer(assignment, status.HTTP_200_OK)
 
 
 class EnterpriseViewSet(ScopedViewSet):
