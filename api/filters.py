@@ -2,6 +2,8 @@
 so no filter can reach a row outside the user's scope."""
 
 import django_filters
+from django import forms
+from django.db import connection, models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -17,19 +19,46 @@ from specialists.models import (
 from villages.models import County, Industry, Town, Village
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within the column's range: anything else answers 400 naming the parameter,
+    rather than reaching the database as a number it cannot hold (a 500)."""
+
+    field_class = forms.IntegerField
+
+
+def _bounded(model_field):
+    low, high = connection.ops.integer_field_range(model_field.get_internal_type())
+    return {"min_value": low, "max_value": high}
+
+
+_INTEGER_FIELDS = [
+    models.IntegerField, models.SmallIntegerField, models.BigIntegerField, models.PositiveIntegerField,
+    models.PositiveSmallIntegerField, models.PositiveBigIntegerField, models.AutoField, models.BigAutoField,
+]
+
+
+class FilterSet(django_filters.FilterSet):
+    """The API's FilterSet: integer columns filter by bounded whole numbers."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        **{field: {"filter_class": IntegerFilter, "extra": _bounded} for field in _INTEGER_FIELDS},
+    }
+
+
 def _id_filter(field):
     # A plain number, not a ModelChoiceFilter: that would check the id against every row and
     # answer 400 for a missing one but 200 for another county's, telling the two apart.
-    return django_filters.NumberFilter(field_name=f"{field}_id")
+    return IntegerFilter(field_name=f"{field}_id", min_value=1, max_value=2**63 - 1)
 
 
-class CountyFilter(django_filters.FilterSet):
+class CountyFilter(FilterSet):
     class Meta:
         model = County
         fields = ["kind"]
 
 
-class TownFilter(django_filters.FilterSet):
+class TownFilter(FilterSet):
     county = django_filters.CharFilter(field_name="county__code", label=_("County-level unit code"))
 
     class Meta:
@@ -37,7 +66,7 @@ class TownFilter(django_filters.FilterSet):
         fields = ["county", "kind"]
 
 
-class VillageFilter(django_filters.FilterSet):
+class VillageFilter(FilterSet):
     county = django_filters.CharFilter(field_name="town__county__code", label=_("County-level unit code"))
     town = django_filters.CharFilter(field_name="town__code", label=_("Town code"))
 
@@ -46,19 +75,19 @@ class VillageFilter(django_filters.FilterSet):
         fields = ["county", "town", "kind", "synthetic"]
 
 
-class IndustryFilter(django_filters.FilterSet):
+class IndustryFilter(FilterSet):
     class Meta:
         model = Industry
         fields = ["category", "is_city_key"]
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     class Meta:
         model = Organisation
         fields = ["kind"]
 
 
-class SpecialistFilter(django_filters.FilterSet):
+class SpecialistFilter(FilterSet):
     organisation = _id_filter("organisation")
     county = django_filters.CharFilter(method="assigned_in_county", label=_("Assigned (any date) in the county-level unit with this code"))
     village = django_filters.CharFilter(method="assigned_to_village", label=_("Assigned (any date) to the village with this code"))
@@ -75,14 +104,14 @@ class SpecialistFilter(django_filters.FilterSet):
         return queryset.filter(Exists(VillageAssignment.objects.filter(specialist=OuterRef("pk"), village__code=value)))
 
 
-class TeamFilter(django_filters.FilterSet):
+class TeamFilter(FilterSet):
     lead_organisation = _id_filter("lead_organisation")
     class Meta:
         model = Team
         fields = ["level", "year_selected", "lead_organisation"]
 
 
-class VillageAssignmentFilter(django_filters.FilterSet):
+class VillageAssignmentFilter(FilterSet):
     specialist = _id_filter("specialist")
     village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
     town = django_filters.CharFilter(field_name="village__town__code", label=_("Town code"))
@@ -98,7 +127,7 @@ class VillageAssignmentFilter(django_filters.FilterSet):
         return queryset.running_on(value)
 
 
-class IndustryAssignmentFilter(django_filters.FilterSet):
+class IndustryAssignmentFilter(FilterSet):
     team = _id_filter("team")
     industry = _id_filter("industry")
     running_on = django_filters.DateFilter(method="filter_running_on", label=_("Running on this day"))
@@ -111,7 +140,7 @@ class IndustryAssignmentFilter(django_filters.FilterSet):
         return queryset.running_on(value)
 
 
-class EnterpriseFilter(django_filters.FilterSet):
+class EnterpriseFilter(FilterSet):
     specialist = _id_filter("specialist")
     industry = _id_filter("industry")
     village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
@@ -121,7 +150,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         fields = ["kind", "relation", "specialist", "industry", "village"]
 
 
-class ServiceLogFilter(django_filters.FilterSet):
+class ServiceLogFilter(FilterSet):
     village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
     specialist = _id_filter("specialist")
     occurred_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("Took place on or after this day"))
