@@ -6,13 +6,19 @@ through one prefetch, counts through annotations. The forms save through full_cl
 admin obeys the same model rules (clean(), Meta.constraints) as the API and the importers.
 """
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from specialists.login_throttle import ThrottledAdminAuthenticationForm
+from specialists.achievements import AchievementConflict, achievement_reject, achievement_verify
 from specialists.models import (
+    Achievement,
+    AchievementEvidence,
     Countermeasure,
     Enterprise,
     Honour,
@@ -35,6 +41,8 @@ admin.site.site_header = _("Tepai: science and technology specialists")
 admin.site.site_title = _("Tepai administration")
 # Django's own message, so that it reads 站点管理 from Django's catalogue.
 admin.site.index_title = _("Site administration")
+# The admin's sign-in obeys the same failure limits as the pages and the API.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(Organisation)
@@ -329,6 +337,98 @@ class ServiceLogPhotoAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("log__specialist", "log__village").defer("log__village__boundary")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AchievementEvidenceInline(admin.TabularInline):
+    model = AchievementEvidence
+    fields = ["uuid", "file", "content_type", "size_bytes", "original_name", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AchievementActionForm(ActionForm):
+    """The action bar, with a box for the reason the reject action needs."""
+
+    reason = forms.CharField(label=_("Reason for rejection"), required=False, max_length=1000)
+
+
+@admin.register(Achievement)
+class AchievementAdmin(admin.ModelAdmin):
+    """Read-only rows: specialists submit achievements from their phones. The verify and reject actions
+    call the review services, which admit only a coordinator of the specialist's unit or the city."""
+
+    list_display = ["title", "specialist", "kind", "date", "year", "amount_yuan", "status", "reviewed_by", "submitted_at"]
+    list_filter = ["status", "kind", "year"]
+    search_fields = ["title", "specialist__name", "enterprise_name", "enterprise_credit_code", "=uuid"]
+    list_select_related = ["specialist", "reviewed_by"]
+    date_hierarchy = "submitted_at"
+    inlines = [AchievementEvidenceInline]
+    action_form = AchievementActionForm
+    actions = ["verify_selected", "reject_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("specialist", "reviewed_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def _review(self, request, queryset, review, done_message):
+        done, refused = 0, []
+        for achievement in queryset:
+            try:
+                review(achievement)
+            except AchievementConflict as error:
+                refused.append(f"{achievement.title}: {error.message}")
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"{achievement.title}: {' '.join(error.messages) if isinstance(error, ValidationError) else error}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Verify the selected achievements"))
+    def verify_selected(self, request, queryset):
+        self._review(
+            request, queryset, lambda achievement: achievement_verify(achievement=achievement, reviewer=request.user),
+            _("Achievements verified: %(count)s."),
+        )
+
+    @admin.action(description=_("Reject the selected achievements, with the reason given"))
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, _("Give the reason for the rejection in the box beside the action."), messages.ERROR)
+            return
+        self._review(
+            request, queryset, lambda achievement: achievement_reject(achievement=achievement, reviewer=request.user, reason=reason),
+            _("Achievements rejected: %(count)s."),
+        )
+
+
+@admin.register(AchievementEvidence)
+class AchievementEvidenceAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "achievement", "content_type", "size_bytes", "original_name", "created_at"]
+    list_filter = ["content_type"]
+    search_fields = ["achievement__title", "achievement__specialist__name", "=uuid"]
+    list_select_related = ["achievement__specialist"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("achievement__specialist")
 
     def has_add_permission(self, request):
         return False

@@ -9,6 +9,7 @@ from seeded random draws, so every load gives the same rows.
 
 import dataclasses
 import datetime
+import uuid
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -17,8 +18,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from specialists import demo_names as names
+from specialists.achievements import submission_fingerprint
 from specialists.models import (
-    Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
+    Achievement, Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
     Specialist, Team, TeamMembership, UserRole, VillageAssignment,
 )
 from specialists.spans import rebuild_coverage_spans
@@ -39,6 +41,31 @@ ENTERPRISES = 130
 INCOME_ROWS = 430
 FARMER_YUAN = 48_000_000
 COLLECTIVE_YUAN = 27_850_000
+
+# Achievements (成果). Verified ones count in the figures, so only "four new" achievements and
+# awards are verified: a verified income increase or economic entity would change the city's
+# published totals above. Income increases and an economic entity wait for review in 怀远县, so that
+# coordinator-huaiyuan has something to verify (and the totals move when they do).
+ACHIEVEMENT_NAMESPACE = uuid.UUID("6b3e2f0a-9c41-4d2e-8a57-1f0c9d4b7e21")
+BEIJING_TIME = datetime.timezone(datetime.timedelta(hours=8))
+# (team index, kind, title, awarding body, award level, date): verified by the city coordinator,
+# each for the leader of its team.
+VERIFIED_ACHIEVEMENTS = (
+    (0, Achievement.Kind.FOUR_NEW_VARIETY, "优质强筋小麦新品种示范推广", "", "", datetime.date(2022, 6, 10)),
+    (3, Achievement.Kind.FOUR_NEW_VARIETY, "糯稻新品种示范种植", "", "", datetime.date(2022, 10, 15)),
+    (10, Achievement.Kind.FOUR_NEW_VARIETY, "湖羊高繁殖力新品系推广", "", "", datetime.date(2022, 5, 25)),
+    (4, Achievement.Kind.FOUR_NEW_TECHNOLOGY, "石榴避雨栽培与裂果防控技术", "", "", datetime.date(2022, 9, 5)),
+    (8, Achievement.Kind.FOUR_NEW_TECHNOLOGY, "螃蟹生态养殖水质调控技术", "", "", datetime.date(2022, 8, 12)),
+    (14, Achievement.Kind.FOUR_NEW_TECHNOLOGY, "花生单粒精播节本增效技术", "", "", datetime.date(2022, 6, 28)),
+    (2, Achievement.Kind.FOUR_NEW_EQUIPMENT, "小麦植保无人机作业装备应用", "", "", datetime.date(2022, 4, 18)),
+    (1, Achievement.Kind.FOUR_NEW_EQUIPMENT, "糯米制品低温烘干设备", "", "", datetime.date(2022, 11, 8)),
+    (6, Achievement.Kind.FOUR_NEW_MODE, "稻虾共作“合作社+农户”订单种养模式", "", "", datetime.date(2022, 7, 20)),
+    (13, Achievement.Kind.FOUR_NEW_MODE, "设施蔬菜“共享大棚”托管模式", "", "", datetime.date(2022, 3, 30)),
+    (3, Achievement.Kind.AWARD, "安徽省科学技术进步奖三等奖（糯稻优质高产栽培）", "安徽省人民政府", Achievement.AwardLevel.PROVINCIAL, datetime.date(2022, 12, 10)),
+    (0, Achievement.Kind.AWARD, "全国农牧渔业丰收奖农业技术推广成果奖", "农业农村部", Achievement.AwardLevel.NATIONAL, datetime.date(2022, 11, 25)),
+    (11, Achievement.Kind.AWARD, "蚌埠市科学技术进步奖二等奖（畜禽健康养殖）", "蚌埠市人民政府", Achievement.AwardLevel.CITY, datetime.date(2022, 12, 2)),
+)
+DEMO_REJECT_REASON = "缺少机械购置和作业记录，请补充后重新提交。"
 
 # (username, role or None for the superuser, county-level unit or None for city-wide). The specialist
 # login is linked to a specialist serving villages of 怀远县.
@@ -99,6 +126,7 @@ class DemoPeople:
     incomes: list
     problems: list  # (IndustryProblem, countermeasure title or None)
     login_specialist: Person
+    achievements: list = dataclasses.field(default_factory=list)  # (Achievement, reviewer's username or None)
 
 
 def load_demo(*, seed=SEED) -> DemoReport:
@@ -119,6 +147,7 @@ def load_demo(*, seed=SEED) -> DemoReport:
         _save_village_assignments(people)
         _save_results(people)
         _save_logins(people, geography)
+        _save_achievements(people)
     return DemoReport(loaded=True, counts=demo_counts(), logins=_login_lines(geography, people))
 
 
@@ -147,6 +176,7 @@ def _natural_keys(geography, people):
         (Specialist, "mobile", [person.row.mobile for person in people.people]),
         (Team, "name", [team.name for team in people.teams]),
         (Enterprise, "credit_code", [enterprise.credit_code for enterprise in people.enterprises]),
+        (Achievement, "uuid", [achievement.uuid for achievement, _reviewer in people.achievements]),
         (get_user_model(), "username", [username for username, _role, _county in LOGINS]),
     )
 
@@ -281,6 +311,7 @@ def plan_people(geography, *, seed=SEED) -> DemoPeople:
         (IndustryProblem(team=team_rows[team], industry=industry_rows[industry], year=YEAR, title=title), measure)
         for team, industry, title, measure in names.PROBLEMS
     ]
+    achievements = _plan_achievements(people, login, enterprises, geography)
     return DemoPeople(
         organisations=organisations, people=people, teams=teams, memberships=memberships,
         industry_assignments=industry_assignments,
@@ -289,6 +320,7 @@ def plan_people(geography, *, seed=SEED) -> DemoPeople:
             for p in people for village in p.villages
         ],
         honours=honours, enterprises=enterprises, incomes=incomes, problems=problems, login_specialist=login,
+        achievements=achievements,
     )
 
 
@@ -470,6 +502,65 @@ def _plan_incomes(rng, people, enterprises):
     ]
 
 
+def _demo_achievement(n, person, kind, title, day, *, status, village=None, industry=None, **fields):
+    submitted = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(10, 0), tzinfo=BEIJING_TIME)
+    reviewed = submitted + datetime.timedelta(days=9) if status != Achievement.Status.SUBMITTED else None
+    return Achievement(
+        uuid=uuid.uuid5(ACHIEVEMENT_NAMESPACE, f"achievement-{n}"), specialist=person.row, kind=kind, title=title, date=day,
+        year=day.year, village=village, industry=industry, status=status, submitted_at=submitted, reviewed_at=reviewed, **fields,
+    )
+
+
+def _plan_achievements(people, login, enterprises, geography):
+    """Verified "four new" achievements and awards of team leaders; income increases, an economic
+    entity and a "four new" achievement of 怀远县 specialists awaiting review; one rejected. No random draws."""
+    industries = {industry.name: industry for industry in geography.industries}
+    leaders = {p.team: p for p in people if p.role == TeamMembership.Role.LEADER}
+    planned = []
+    for team, kind, title, body, level, day in VERIFIED_ACHIEVEMENTS:
+        leader = leaders[team]
+        achievement = _demo_achievement(
+            len(planned), leader, kind, title, day, status=Achievement.Status.VERIFIED, village=leader.villages[0],
+            industry=industries[names.TEAMS[team][4][0][0]], award_body=body, award_level=level,
+        )
+        planned.append((achievement, "coordinator"))
+
+    submitted = Achievement.Status.SUBMITTED
+    home, second = login.villages[0], login.villages[1]
+    industry = industries[login.expertise[0]]
+    taken = {enterprise.credit_code for enterprise in enterprises}
+    code = next(
+        code for serial in range(1, 100)
+        if (code := credit_code(Enterprise.Kind.COOPERATIVE, home.code[:6], f"DM{serial:04d}")) not in taken
+    )
+    product, trade = names.PRODUCTS[industry.name]
+    neighbour = next(
+        p for p in people
+        if p.county == HUAIYUAN and p is not login and p.team is None and p.kind == Specialist.Kind.INDIVIDUAL
+    )
+    for person, kind, title, day, fields in (
+        (login, Achievement.Kind.FARMER_INCOME, f"{product}订单{trade}带动农户增收", datetime.date(2022, 12, 8),
+         {"village": home, "industry": industry, "amount_yuan": 186_000}),
+        (login, Achievement.Kind.COLLECTIVE_INCOME, "村集体经济托管经营增收", datetime.date(2022, 12, 12),
+         {"village": second, "amount_yuan": 52_000}),
+        (login, Achievement.Kind.ENTERPRISE, "领办农民专业合作社", datetime.date(2022, 11, 20), {
+            "village": home, "industry": industry, "enterprise_credit_code": code, "enterprise_kind": Enterprise.Kind.COOPERATIVE,
+            "enterprise_name": f"{_civil_prefix(home, geography)}{home.name.removesuffix('村')}{product}{trade}专业合作社",
+            "enterprise_relation": Enterprise.Relation.FOUNDED,
+        }),
+        (login, Achievement.Kind.FOUR_NEW_TECHNOLOGY, "稻田病虫害绿色防控技术示范", datetime.date(2022, 12, 15), {"village": home}),
+        (neighbour, Achievement.Kind.FARMER_INCOME, "特色种养带动农户增收", datetime.date(2022, 12, 1),
+         {"village": neighbour.villages[0], "amount_yuan": 98_000}),
+    ):
+        planned.append((_demo_achievement(len(planned), person, kind, title, day, status=submitted, **fields), None))
+    rejected = _demo_achievement(
+        len(planned), login, Achievement.Kind.FOUR_NEW_EQUIPMENT, "秸秆粉碎还田机械应用", datetime.date(2022, 10, 28),
+        status=Achievement.Status.REJECTED, village=home, reject_reason=DEMO_REJECT_REASON,
+    )
+    planned.append((rejected, "coordinator-huaiyuan"))
+    return planned
+
+
 # --- saving: in dependency order, inside load_demo's transaction -----------------------------------
 
 def _save_specialists(people, geography):
@@ -542,3 +633,22 @@ def _login_lines(geography, people):
             }
         lines.append((username, str(what)))
     return lines
+
+
+def _save_achievements(people):
+    """After the logins: the reviewed achievements name their reviewer."""
+    reviewers = {user.username: user for user in get_user_model().objects.filter(username__in=("coordinator", "coordinator-huaiyuan"))}
+    rows = []
+    for achievement, reviewer in people.achievements:
+        achievement.reviewed_by = reviewers.get(reviewer)
+        # The hash a phone's retry of the same submission would give (specialists.achievements).
+        achievement.fingerprint = submission_fingerprint(
+            specialist_id=achievement.specialist.pk, kind=achievement.kind, title=achievement.title,
+            description=achievement.description, date=achievement.date, year=achievement.year,
+            village_code=achievement.village.code if achievement.village else None, industry_id=achievement.industry.pk if achievement.industry else None,
+            amount_yuan=achievement.amount_yuan, enterprise_name=achievement.enterprise_name,
+            enterprise_credit_code=achievement.enterprise_credit_code, enterprise_kind=achievement.enterprise_kind,
+            enterprise_relation=achievement.enterprise_relation, award_body=achievement.award_body, award_level=achievement.award_level,
+        )
+        rows.append(achievement)
+    Achievement.objects.bulk_create(rows)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from specialists.validators import mask, validate_credit_code, validate_id_number, validate_mobile
@@ -642,3 +643,201 @@ class ServiceLogPhoto(models.Model):
 
     def __str__(self):
         return f"{self.log_id} · {self.uuid}"
+
+
+# Far above any one achievement's income increase: a typo cannot swamp the city's totals, and sums
+# of them stay far from the 64-bit limit of the income columns.
+MAX_ACHIEVEMENT_YUAN = 10_000_000_000
+
+
+class Achievement(models.Model):
+    """Something a specialist achieved (成果), submitted from their phone and reviewed by a coordinator.
+
+    Written by `specialists.achievements`: `achievement_submit` from a phone that may retry (`uuid`
+    is the phone's, `fingerprint` tells a retry from a clash), `achievement_verify` and
+    `achievement_reject` by a coordinator of the specialist's county-level unit or the city. Only
+    verified achievements count in the figures: verifying an income increase adds it to the
+    specialist's IncomeIncrease of its year, verifying an economic entity creates the Enterprise.
+    A reviewed achievement is never reviewed again; after a rejection the specialist submits a new one.
+    """
+
+    class Kind(models.TextChoices):
+        FOUR_NEW_VARIETY = "four_new_variety", _("New variety")
+        FOUR_NEW_TECHNOLOGY = "four_new_technology", _("New technology")
+        FOUR_NEW_EQUIPMENT = "four_new_equipment", _("New equipment")
+        FOUR_NEW_MODE = "four_new_mode", _("New mode")
+        ENTERPRISE = "enterprise", _("Economic entity led or founded")
+        FARMER_INCOME = "farmer_income", _("Income increase of farmers and new agricultural businesses")
+        COLLECTIVE_INCOME = "collective_income", _("Income increase of a village collective")
+        AWARD = "award", _("Award")
+
+    FOUR_NEW = (Kind.FOUR_NEW_VARIETY, Kind.FOUR_NEW_TECHNOLOGY, Kind.FOUR_NEW_EQUIPMENT, Kind.FOUR_NEW_MODE)
+    INCOME = (Kind.FARMER_INCOME, Kind.COLLECTIVE_INCOME)
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    class AwardLevel(models.TextChoices):
+        NATIONAL = "national", _("National")
+        PROVINCIAL = "provincial", _("Provincial")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+        OTHER = "other", _("Other")
+
+    uuid = models.UUIDField(_("UUID"), unique=True, editable=False, help_text=_("Made by the phone; a retry sends the same one."))
+    specialist = models.ForeignKey(Specialist, models.PROTECT, related_name="achievements", verbose_name=_("specialist"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    date = models.DateField(_("date achieved"))
+    year = models.PositiveSmallIntegerField(
+        _("counts toward year"), validators=YEAR_VALIDATORS,
+        help_text=_("The year whose figures it counts in: the year of its date, or the year before for an increase reported after the year ended."),
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, null=True, blank=True, related_name="achievements", verbose_name=_("village"),
+        help_text=_("Where it happened; required for a village collective's income increase."),
+    )
+    industry = models.ForeignKey(Industry, models.PROTECT, null=True, blank=True, related_name="achievements", verbose_name=_("industry"))
+    amount_yuan = models.PositiveBigIntegerField(
+        _("amount (yuan)"), null=True, blank=True, validators=[MaxValueValidator(MAX_ACHIEVEMENT_YUAN)],
+        help_text=_("Whole yuan; only for an income increase."),
+    )
+    enterprise_name = models.CharField(_("economic entity's name"), max_length=100, blank=True)
+    enterprise_credit_code = models.CharField(
+        _("economic entity's unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code],
+    )
+    enterprise_kind = models.CharField(_("economic entity's kind"), max_length=12, choices=Enterprise.Kind.choices, blank=True)
+    enterprise_relation = models.CharField(_("led or founded"), max_length=8, choices=Enterprise.Relation.choices, blank=True)
+    award_body = models.CharField(_("awarding body"), max_length=100, blank=True)
+    award_level = models.CharField(_("award level"), max_length=10, choices=AwardLevel.choices, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    reject_reason = models.TextField(_("reason for rejection"), max_length=1000, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="reviewed_achievements", verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    enterprise = models.OneToOneField(
+        Enterprise, models.SET_NULL, null=True, blank=True, related_name="achievement", verbose_name=_("economic entity created"),
+        help_text=_("The economic entity its verification created."),
+    )
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("achievement")
+        verbose_name_plural = _("achievements")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="achievement_year_range"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=["farmer_income", "collective_income"]) & Q(amount_yuan__gt=0))
+                | (~Q(kind__in=["farmer_income", "collective_income"]) & (Q(amount_yuan__isnull=True) | Q(amount_yuan=0))),
+                name="achievement_amount_for_income_only",
+                violation_error_message=_("An income increase needs an amount in yuan above zero; other achievements have none."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="collective_income") | Q(village__isnull=False),
+                name="achievement_collective_income_has_village",
+                violation_error_message=_("A village collective's income increase names its village."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="enterprise") & ~Q(enterprise_name="") & Q(enterprise_kind__in=Enterprise.Kind.values)
+                    & Q(enterprise_relation__in=Enterprise.Relation.values)
+                    & Q(enterprise_credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+                ) | (
+                    ~Q(kind="enterprise") & Q(enterprise_name="", enterprise_credit_code="", enterprise_kind="", enterprise_relation="")
+                ),
+                name="achievement_enterprise_fields",
+                violation_error_message=_("An economic entity needs its name, credit code, kind and relation; other achievements have none."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="award") & ~Q(award_body="") & Q(award_level__in=["national", "provincial", "city", "county", "other"]))
+                | (~Q(kind="award") & Q(award_body="", award_level="")),
+                name="achievement_award_fields",
+                violation_error_message=_("An award needs its awarding body and level; other achievements have none."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="rejected") & ~Q(reject_reason="")) | (~Q(status="rejected") & Q(reject_reason="")),
+                name="achievement_reject_reason",
+                violation_error_message=_("A rejected achievement gives the reason, and only a rejected one has a reason."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="submitted") & Q(reviewed_at__isnull=True)) | (~Q(status="submitted") & Q(reviewed_at__isnull=False)),
+                name="achievement_reviewed_when_not_submitted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["specialist", "submitted_at"], name="achievement_specialist_idx"),
+            # The figures: verified achievements of a year, by kind.
+            models.Index(fields=["status", "year", "kind"], name="achievement_figures_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.specialist} · {self.get_kind_display()} · {self.title}"
+
+    def clean(self):
+        errors = {}
+        if self.kind in self.INCOME:
+            if not self.amount_yuan:
+                errors["amount_yuan"] = ValidationError(_("Give the income increase in whole yuan, above zero."), code="required")
+        elif self.amount_yuan:
+            errors["amount_yuan"] = ValidationError(_("Only an income increase has an amount."), code="not_allowed")
+        if self.kind == self.Kind.COLLECTIVE_INCOME and self.village_id is None:
+            errors["village"] = ValidationError(_("Name the village whose collective's income increased."), code="required")
+        enterprise_fields = ("enterprise_name", "enterprise_credit_code", "enterprise_kind", "enterprise_relation")
+        award_fields = ("award_body", "award_level")
+        for kind, fields in ((self.Kind.ENTERPRISE, enterprise_fields), (self.Kind.AWARD, award_fields)):
+            for field in fields:
+                value = getattr(self, field)
+                if self.kind == kind and not value and field not in errors:
+                    errors[field] = ValidationError(_("This field is required for this kind of achievement."), code="required")
+                elif self.kind != kind and value:
+                    errors[field] = ValidationError(_("This field is only for another kind of achievement."), code="not_allowed")
+        if self.date is not None and self.year is not None and not self.date.year - 1 <= self.year <= self.date.year:
+            errors["year"] = ValidationError(
+                _("An achievement dated %(date)s counts toward its own year or the year before, not %(year)s."),
+                params={"date": self.date.isoformat(), "year": self.year}, code="year_mismatch",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _evidence_path(evidence, filename):
+    # The extension comes from the checked content, never from the name the phone sent.
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"achievements/{evidence.achievement.uuid}/{evidence.uuid}.{extension}"
+
+
+class AchievementEvidence(models.Model):
+    """A file supporting an achievement: a photo (re-encoded without metadata) or a PDF.
+
+    Written by `specialists.achievements.achievement_evidence_add`; `uuid` is the phone's, and
+    `fingerprint` (a hash of the uploaded bytes) tells a retried upload from a different file.
+    """
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        WEBP = "image/webp", "WebP"
+        PDF = "application/pdf", "PDF"
+
+    uuid = models.UUIDField(_("UUID"), unique=True, editable=False)
+    achievement = models.ForeignKey(Achievement, models.CASCADE, related_name="evidence", verbose_name=_("achievement"))
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=20, choices=ContentType.choices)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("achievement evidence")
+        verbose_name_plural = _("achievement evidence")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name or str(self.uuid)

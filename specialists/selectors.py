@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from specialists.models import Enterprise, Honour, IncomeIncrease, IndustryProblem, Specialist, Team
+from specialists.models import Achievement, Enterprise, Honour, IncomeIncrease, IndustryProblem, Specialist, Team
 from villages.models import County, Village
 
 
@@ -13,7 +13,10 @@ def headline_figures(*, year=None) -> dict:
     Anyone may read them: they are city-wide totals with nothing personal. With a year, people and
     teams count by the year they were selected, honours and income increases by their year,
     enterprises by the year they were led or founded, and problems and countermeasures by the
-    problem's year; the divisions are counted as they are. Seven queries, whatever the data size.
+    problem's year, "four new" achievements and awards by the year they count toward; the divisions
+    are counted as they are. Only verified achievements count: their income increases are already in
+    IncomeIncrease and their economic entities in Enterprise (achievement_verify puts them there).
+    Eight queries, whatever the data size.
     """
     people = Specialist.objects.all()
     teams = Team.objects.all()
@@ -21,6 +24,7 @@ def headline_figures(*, year=None) -> dict:
     enterprises = Enterprise.objects.all()
     incomes = IncomeIncrease.objects.all()
     problems = IndustryProblem.objects.all()
+    achievements = Achievement.objects.filter(status=Achievement.Status.VERIFIED)
     if year is not None:
         people = people.filter(year_selected=year)
         teams = teams.filter(year_selected=year)
@@ -28,6 +32,7 @@ def headline_figures(*, year=None) -> dict:
         enterprises = enterprises.filter(date__year=year)
         incomes = incomes.filter(year=year)
         problems = problems.filter(year=year)
+        achievements = achievements.filter(year=year)
 
     figures = {"year": year}
     # 1: specialists, and how many of them are college students.
@@ -49,7 +54,12 @@ def headline_figures(*, year=None) -> dict:
     figures.update(problems.aggregate(
         industry_problems=Count("pk", distinct=True), countermeasures=Count("countermeasures"),
     ))
-    # 7: the divisions, whatever the year, down one chain of joins: each village has one town and
+    # 7: verified "four new" achievements and awards, in one pass.
+    figures.update(achievements.aggregate(
+        four_new_achievements=Count("pk", filter=Q(kind__in=Achievement.FOUR_NEW)),
+        awards=Count("pk", filter=Q(kind=Achievement.Kind.AWARD)),
+    ))
+    # 8: the divisions, whatever the year, down one chain of joins: each village has one town and
     # each town one county-level unit, so nothing is counted twice.
     # (Aliases of their own: an aggregate named "towns" would shadow the relation it counts.)
     divisions = County.objects.aggregate(

@@ -12,6 +12,8 @@ import uuid as _uuid
 from django.contrib.auth import get_user_model
 
 from specialists.models import (
+    Achievement,
+    AchievementEvidence,
     Countermeasure,
     Enterprise,
     Honour,
@@ -196,4 +198,44 @@ def make_service_log_photo(*, log=None, uuid=None, width=4, height=3, **fields):
         uuid=photo_uuid, log=log, image=f"logs/{log.uuid}/{photo_uuid}.jpg", format=fields.pop("format", "jpeg"),
         width=width, height=height, size_bytes=fields.pop("size_bytes", 100), fingerprint=fields.pop("fingerprint", "0" * 64),
         **fields,
+    )
+
+
+def make_achievement(
+    *, specialist=None, uuid=None, kind=Achievement.Kind.FOUR_NEW_VARIETY, title=None, date=START, year=None,
+    status=Achievement.Status.SUBMITTED, **fields,
+):
+    """A stored achievement as the service would leave it; its fingerprint is a placeholder, not a real hash.
+
+    An income kind gets an amount, an enterprise a valid credit code, an award its body and level,
+    and a reviewed one a review time (and a reason when rejected), unless given.
+    """
+    if kind in Achievement.INCOME:
+        fields.setdefault("amount_yuan", 10_000)
+    if kind == Achievement.Kind.ENTERPRISE:
+        fields.setdefault("enterprise_name", f"合作社{_next()}")
+        fields.setdefault("enterprise_credit_code", valid_credit_code())
+        fields.setdefault("enterprise_kind", Enterprise.Kind.COOPERATIVE)
+        fields.setdefault("enterprise_relation", Enterprise.Relation.LED)
+    if kind == Achievement.Kind.AWARD:
+        fields.setdefault("award_body", "安徽省科学技术厅")
+        fields.setdefault("award_level", Achievement.AwardLevel.PROVINCIAL)
+    if status != Achievement.Status.SUBMITTED:
+        fields.setdefault("reviewed_at", datetime.datetime(2023, 7, 1, 9, 0, tzinfo=datetime.UTC))
+    if status == Achievement.Status.REJECTED:
+        fields.setdefault("reject_reason", "证明材料不足")
+    return Achievement.objects.create(
+        uuid=uuid or _uuid.uuid4(), specialist=specialist or make_specialist(), kind=kind, title=title or f"成果{_next()}",
+        date=date, year=year or date.year, status=status, fingerprint=fields.pop("fingerprint", "0" * 64), **fields,
+    )
+
+
+def make_achievement_evidence(*, achievement=None, uuid=None, **fields):
+    """A stored evidence row as the service would leave it (the file itself is not written)."""
+    evidence_uuid = uuid or _uuid.uuid4()
+    achievement = achievement or make_achievement()
+    return AchievementEvidence.objects.create(
+        uuid=evidence_uuid, achievement=achievement, file=f"achievements/{achievement.uuid}/{evidence_uuid}.pdf",
+        content_type=fields.pop("content_type", AchievementEvidence.ContentType.PDF), size_bytes=fields.pop("size_bytes", 100),
+        original_name=fields.pop("original_name", "证明.pdf"), fingerprint=fields.pop("fingerprint", "0" * 64), **fields,
     )

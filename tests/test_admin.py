@@ -17,6 +17,8 @@ from pyproj import Geod
 from shapely.geometry import box
 
 from specialists.models import (
+    Achievement,
+    AchievementEvidence,
     Countermeasure,
     Enterprise,
     Honour,
@@ -85,6 +87,7 @@ def build_one_of_each():
     problem = f.make_industry_problem(team=team, industry=industry, title="石榴裂果")
     requester = f.make_user(username="coordinator")
     log = f.make_service_log(specialist=specialist, village=village)
+    achievement = f.make_achievement(specialist=specialist, village=village, industry=industry, title="石榴新品种示范")
     return {
         County: county,
         Town: town,
@@ -104,6 +107,8 @@ def build_one_of_each():
         MapJob: f.make_map_job(county=county, town=town, requested_by=requester),
         ServiceLog: log,
         ServiceLogPhoto: f.make_service_log_photo(log=log),
+        Achievement: achievement,
+        AchievementEvidence: f.make_achievement_evidence(achievement=achievement),
         get_user_model(): requester,
     }
 
@@ -126,9 +131,9 @@ def test_the_admin_passes_django_system_checks():
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=label)
 def test_every_page_answers_for_a_superuser(admin_client, one_of_each, model):
     obj = one_of_each[model]
-    # Map jobs, service logs and their photos are made by services (a task queued, a phone's
-    # retry recognised): the admin only shows them.
-    expected_add = 403 if model in (MapJob, ServiceLog, ServiceLogPhoto) else 200
+    # Map jobs, service logs, achievements and their photos and evidence are made by services (a
+    # task queued, a phone's retry recognised): the admin only shows them.
+    expected_add = 403 if model in (MapJob, ServiceLog, ServiceLogPhoto, Achievement, AchievementEvidence) else 200
 
     assert admin_client.get(url(model, "changelist")).status_code == 200
     assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
@@ -344,6 +349,8 @@ BUILDERS = {
     MapJob: lambda: f.make_map_job(county=f.make_county(), requested_by=f.make_user()),
     ServiceLog: f.make_service_log,
     ServiceLogPhoto: f.make_service_log_photo,
+    Achievement: lambda: f.make_achievement(status=Achievement.Status.VERIFIED, reviewed_by=f.make_user()),
+    AchievementEvidence: f.make_achievement_evidence,
 }
 
 

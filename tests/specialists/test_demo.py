@@ -17,7 +17,7 @@ from django.utils import translation
 
 from specialists import demo
 from specialists.models import (
-    Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
+    Achievement, Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
     Specialist, Team, TeamMembership, UserRole, VillageAssignment,
 )
 from specialists.validators import validate_credit_code, validate_id_number
@@ -26,12 +26,14 @@ from villages.models import County, Industry, Town, Village
 AS_OF = datetime.date(2022, 6, 30)
 DEMO_MODELS = (
     County, Town, Village, Industry, Organisation, Specialist, Honour, Team, TeamMembership, IndustryAssignment,
-    VillageAssignment, Enterprise, IncomeIncrease, IndustryProblem, Countermeasure, UserRole, get_user_model(),
+    VillageAssignment, Enterprise, IncomeIncrease, IndustryProblem, Countermeasure, UserRole, Achievement, get_user_model(),
 )
 CITY_2022 = {
     "specialists": 975, "college_student_specialists": 107, "excellent_specialists": 10, "teams": 21,
     "enterprises": 130, "farmer_income_increase_yuan": 48_000_000, "collective_income_increase_yuan": 27_850_000,
     "industry_problems": 35, "countermeasures": 29,
+    # Not in the bureau's summary: the demo's own verified achievements.
+    "four_new_achievements": 10, "awards": 3,
 }
 DIVISIONS = {"county_units": 9, "towns": 77, "administrative_villages": 900}
 
@@ -202,6 +204,23 @@ class TestLoadedDemo:
         assert sum(rows.values_list("collective_yuan", flat=True)) == 27_850_000
         assert IndustryProblem.objects.filter(year=2022).values("team").distinct().count() == 21
         assert IndustryProblem.objects.filter(countermeasures__isnull=False).distinct().count() == 29
+
+    def test_achievements_count_only_where_verified_and_wait_for_review_in_huaiyuan(self, loaded):
+        achievements = list(Achievement.objects.select_related("specialist", "village__town__county", "reviewed_by"))
+        for achievement in achievements:
+            achievement.full_clean(validate_unique=False)
+        verified = [a for a in achievements if a.status == "verified"]
+        waiting = [a for a in achievements if a.status == "submitted"]
+        assert {a.kind for a in verified} <= {*Achievement.FOUR_NEW, "award"}
+        assert {a.reviewed_by.username for a in verified} == {"coordinator"}
+        assert {a.kind for a in waiting} >= {"farmer_income", "collective_income", "enterprise"}
+        assert {a.village.town.county.name for a in waiting} == {"怀远县"}
+        login = UserRole.objects.get(user__username="specialist").specialist
+        assert [a.reject_reason != "" for a in achievements if a.status == "rejected"] == [True]
+        assert {a.specialist for a in achievements if a.status != "verified"} >= {login}
+        enterprise = next(a for a in waiting if a.kind == "enterprise")
+        validate_credit_code(enterprise.enterprise_credit_code)
+        assert not Enterprise.objects.filter(credit_code=enterprise.enterprise_credit_code).exists()
 
     def test_the_demo_logins_sign_in_with_their_roles(self, loaded):
         scopes = {}

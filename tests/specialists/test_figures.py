@@ -10,10 +10,11 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from specialists.models import (
-    Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryProblem, Organisation, Specialist, Team,
+    Achievement, Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryProblem, Organisation, Specialist, Team,
 )
 from specialists.selectors import headline_figures
 from specialists.validators import credit_code_check_char
+from tests import factories as f
 from villages.models import County, Industry, Town, Village
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,14 @@ def rows():
     Countermeasure.objects.create(problem=problem, title="建立原种繁育基地")
     old_problem = IndustryProblem.objects.create(team=old_team, industry=rice, year=2021, title="石榴冻害")
     Countermeasure.objects.create(problem=old_problem, title="防冻栽培")
+    # Achievements count once verified, by the year they count toward; submitted and rejected ones never.
+    for kind, year, status in [
+        (Achievement.Kind.FOUR_NEW_VARIETY, 2022, "verified"), (Achievement.Kind.FOUR_NEW_MODE, 2022, "verified"),
+        (Achievement.Kind.FOUR_NEW_TECHNOLOGY, 2021, "verified"), (Achievement.Kind.FOUR_NEW_EQUIPMENT, 2022, "submitted"),
+        (Achievement.Kind.FOUR_NEW_VARIETY, 2022, "rejected"), (Achievement.Kind.AWARD, 2022, "verified"),
+        (Achievement.Kind.AWARD, 2022, "submitted"),
+    ]:
+        f.make_achievement(specialist=zhang, kind=kind, date=datetime.date(year, 6, 1), status=status)
 
 
 DIVISIONS = {"county_units": 2, "towns": 2, "administrative_villages": 2}
@@ -77,13 +86,14 @@ def figures_json(**options):
 
 
 def test_all_years(rows, django_assert_num_queries):
-    # specialists, honours, teams, enterprises, income, problems with countermeasures, divisions
-    with django_assert_num_queries(7):
+    # specialists, honours, teams, enterprises, income, problems with countermeasures, verified
+    # achievements (four new and awards in one pass), divisions
+    with django_assert_num_queries(8):
         figures = headline_figures()
     assert figures == {
         "year": None, "specialists": 3, "college_student_specialists": 1, "excellent_specialists": 2, "teams": 2,
         "enterprises": 3, "farmer_income_increase_yuan": 1_250_008, "collective_income_increase_yuan": 300_005,
-        "industry_problems": 3, "countermeasures": 3, **DIVISIONS,
+        "four_new_achievements": 3, "awards": 1, "industry_problems": 3, "countermeasures": 3, **DIVISIONS,
     }
     assert figures_json() == figures
 
@@ -92,12 +102,12 @@ def test_one_year(rows):
     assert figures_json(year="2022") == {
         "year": 2022, "specialists": 2, "college_student_specialists": 1, "excellent_specialists": 1, "teams": 1,
         "enterprises": 2, "farmer_income_increase_yuan": 1_250_001, "collective_income_increase_yuan": 300_000,
-        "industry_problems": 2, "countermeasures": 2, **DIVISIONS,
+        "four_new_achievements": 2, "awards": 1, "industry_problems": 2, "countermeasures": 2, **DIVISIONS,
     }
     assert figures_json(year="2021") == {
         "year": 2021, "specialists": 1, "college_student_specialists": 0, "excellent_specialists": 2, "teams": 1,
         "enterprises": 1, "farmer_income_increase_yuan": 7, "collective_income_increase_yuan": 5,
-        "industry_problems": 1, "countermeasures": 1, **DIVISIONS,
+        "four_new_achievements": 1, "awards": 0, "industry_problems": 1, "countermeasures": 1, **DIVISIONS,
     }
 
 
@@ -105,7 +115,7 @@ def test_an_empty_database_gives_zeros():
     assert figures_json() == {
         "year": None, "specialists": 0, "college_student_specialists": 0, "excellent_specialists": 0, "teams": 0,
         "enterprises": 0, "farmer_income_increase_yuan": 0, "collective_income_increase_yuan": 0,
-        "industry_problems": 0, "countermeasures": 0, "county_units": 0, "towns": 0, "administrative_villages": 0,
+        "four_new_achievements": 0, "awards": 0, "industry_problems": 0, "countermeasures": 0, "county_units": 0, "towns": 0, "administrative_villages": 0,
     }
 
 
@@ -122,6 +132,8 @@ def test_text_form(rows):
         "  Economic entities led or founded by specialists: 2\n"
         "  Income increase of farmers and new agricultural businesses: 1,250,001 yuan\n"
         "  Income increase of village collectives: 300,000 yuan\n"
+        "  Verified “four new” achievements (new varieties, technologies, equipment, modes): 2\n"
+        "  Verified awards: 1\n"
         "  Industry problems analysed: 2\n"
         "  Countermeasures made: 2\n"
         "  County-level units: 2\n"

@@ -38,6 +38,8 @@ def figures_text(figures):
         (_("Economic entities led or founded by specialists"), f"{figures['enterprises']:,}"),
         (_("Income increase of farmers and new agricultural businesses"), yuan(figures["farmer_income_increase_yuan"])),
         (_("Income increase of village collectives"), yuan(figures["collective_income_increase_yuan"])),
+        (_("Verified “four new” achievements (new varieties, technologies, equipment, modes)"), f"{figures['four_new_achievements']:,}"),
+        (_("Verified awards"), f"{figures['awards']:,}"),
         (_("Industry problems analysed"), f"{figures['industry_problems']:,}"),
         (_("Countermeasures made"), f"{figures['countermeasures']:,}"),
         (_("County-level units"), f"{figures['county_units']:,}"),
@@ -48,7 +50,7 @@ def figures_text(figures):
 
 
 class Command(BaseCommand):
-    help = "Print the headline figures: specialists, teams, enterprises, income increases, problems, divisions."
+    help = "Print the headline figures: specialists, teams, enterprises, income increases, achievements, problems, divisions."
 
     def add_arguments(self, parser):
         parser.add_argument("--year", help="limit the year-bound figures to one year, e.g. 2022")
