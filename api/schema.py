@@ -23,8 +23,14 @@ _DESCRIPTIONS = {
     "409": "The request conflicts with the stored state.",
     "413": "The upload is larger than the allowed size.",
     "422": "Well-formed, but a business rule refuses it.",
+    "429": "Too many failed sign-ins for this account or from this address; try again after Retry-After seconds.",
 }
 _PUBLIC = ("/api/v1/auth/",)
+# Sign-in is throttled per account and per address (specialists/login_throttle.py).
+_SIGN_IN = "/api/v1/auth/token/"
+_RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds until the next attempt is allowed.", "schema": {"type": "integer"}},
+}
 
 
 def add_error_responses(result, generator, request, public):
@@ -36,6 +42,8 @@ def add_error_responses(result, generator, request, public):
             codes = ["400"]
             if path.startswith(_PUBLIC):
                 codes.append("401")
+                if path == _SIGN_IN and method == "post":
+                    codes.append("429")
             else:
                 codes += ["401", "403"]
                 # Lists answer 404 for a page past the end; details for an object outside scope.
@@ -48,4 +56,6 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code], **ref})
+            if "429" in codes:
+                responses["429"].setdefault("headers", _RETRY_AFTER)
     return result

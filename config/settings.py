@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "specialists",
     "api",
     "frontend",
+    # Leaflet's own files (django-js-lib-leaflet), so that the map works on a network with no internet.
+    "js_lib_leaflet",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +138,17 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the failed sign-in counters, so their limits hold across processes only when it
+# is shared: CACHE_URL points at Redis in production. Unset, each process keeps its own (fine for
+# one development server; `check --deploy` warns about it when DEBUG is off).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "tepai"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tepai"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -149,6 +162,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+LOGIN_URL = "frontend:login"
+LOGIN_REDIRECT_URL = "frontend:home"
+LOGOUT_REDIRECT_URL = "frontend:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("TEPAI_STATIC_ROOT", str(DATA_DIR / "static")))
@@ -200,6 +217,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceLogKindEnum": "specialists.models.ServiceLog.Kind",
         "CoordinateSystemEnum": "specialists.models.ServiceLog.CRS",
+        "AchievementKindEnum": "specialists.models.Achievement.Kind",
+        "EnterpriseKindEnum": "specialists.models.Enterprise.Kind",
+        "RelationEnum": "specialists.models.Enterprise.Relation",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -224,7 +244,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+# Behind our own proxy, its X-Forwarded-Proto says whether the request came over TLS, and the
+# last X-Forwarded-For entry is the client address that sign-in throttling counts.
+TEPAI_BEHIND_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+if TEPAI_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -247,3 +270,20 @@ TEPAI_MAX_VILLAGES_PER_SPECIALIST = env_int("TEPAI_MAX_VILLAGES_PER_SPECIALIST",
 TEPAI_LOG_DISTANCE_M = env_int("TEPAI_LOG_DISTANCE_M", 500)
 TEPAI_PHOTO_MAX_BYTES = env_int("TEPAI_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 TEPAI_PHOTO_MAX_PIXELS = env_int("TEPAI_PHOTO_MAX_PIXELS", 40_000_000)
+# Achievement evidence: a photo (also held to the pixel limit above) or a PDF, at most this many bytes.
+TEPAI_EVIDENCE_MAX_BYTES = env_int("TEPAI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+
+# The pages' web map: a base-map tile URL template ({z}/{x}/{y}) for networks that have a tile
+# server, and the attribution it requires. Empty (the default): no tiles, the map draws only the
+# county, town and village boundaries, so it needs nothing from outside.
+TEPAI_MAP_TILE_URL = env_str("TEPAI_MAP_TILE_URL", "")
+TEPAI_MAP_TILE_ATTRIBUTION = env_str("TEPAI_MAP_TILE_ATTRIBUTION", "")
+
+# Sign-in throttling (specialists/login_throttle.py): this many failures per account, or per client
+# address (an office behind one NAT shares it), within a window lock further attempts for the lockout.
+TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+TEPAI_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("TEPAI_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+TEPAI_LOGIN_LOCKOUT_SECONDS = env_int("TEPAI_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# A limit of 0 would refuse every sign-in; a lockout of 0 would never lock.
+if min(TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT, TEPAI_LOGIN_MAX_FAILURES_PER_ADDRESS, TEPAI_LOGIN_LOCKOUT_SECONDS) < 1:
+    raise ImproperlyConfigured("The TEPAI_LOGIN_* limits and TEPAI_LOGIN_LOCKOUT_SECONDS must be at least 1")

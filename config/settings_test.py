@@ -25,6 +25,11 @@ STATIC_ROOT = _TMP / "static"
 # (it would run it against the development database) and the test worker never takes theirs.
 CELERY_TASK_DEFAULT_QUEUE = "tepai-test"
 
+# Sign-in failure counters in this process's memory, emptied before every test (tests/conftest.py),
+# so that no test sees another's and a developer's CACHE_URL is never cleared. CACHE_URL stays
+# readable for the test that runs the throttle against Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tepai-test"}}
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # An in-memory database per test run; WAL has no meaning there.
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}

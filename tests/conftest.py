@@ -118,6 +118,14 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Failed sign-ins are counted in the cache (LocMem in tests): every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_outside_services_tests(request):
     if request.node.get_closest_marker("services") is not None:
         yield

@@ -33,6 +33,7 @@ print(json.dumps({
     "CELERY_TASK_ALWAYS_EAGER": s.CELERY_TASK_ALWAYS_EAGER,
     "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT, "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE, "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"], "CACHE_LOCATION": s.CACHES["default"]["LOCATION"],
 }))
 """
 
@@ -121,11 +122,15 @@ def test_debug_off_with_a_real_key_turns_the_security_settings_on(tmp_path):
         ),
         ({"CELERY_TASK_TIME_LIMIT": "ten"}, "CELERY_TASK_TIME_LIMIT must be a whole number, not 'ten'"),
         (
+            {"TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT": "0"},
+            "The TEPAI_LOGIN_* limits and TEPAI_LOGIN_LOCKOUT_SECONDS must be at least 1",
+        ),
+        (
             {"DATABASE_URL": "mysql://root@127.0.0.1:3306/tepai"},
             "DATABASE_URL must be a postgresql:// or sqlite:// URL",
         ),
     ],
-    ids=["bad boolean", "bad boolean when debug is off", "bad number", "unsupported database"],
+    ids=["bad boolean", "bad boolean when debug is off", "bad number", "sign-in limit of 0", "unsupported database"],
 )
 def test_a_bad_value_fails_loudly(tmp_path, variables, expected):
     assert refusal(tmp_path, **variables) == f"django.core.exceptions.ImproperlyConfigured: {expected}"
@@ -145,6 +150,17 @@ def test_database_conn_max_age_is_read(tmp_path):
 
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["CONN_MAX_AGE"] == 0
+
+
+def test_cache_url_switches_to_a_shared_redis_cache(tmp_path):
+    assert read_settings(tmp_path)["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+    values = read_settings(tmp_path, CACHE_URL="redis://127.0.0.1:6379/1")
+
+    assert (values["CACHE_BACKEND"], values["CACHE_LOCATION"]) == ("django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/1")
+    assert refusal(tmp_path, CACHE_URL="memcached://127.0.0.1:11211") == (
+        "django.core.exceptions.ImproperlyConfigured: CACHE_URL must be a redis://, rediss:// or unix:// URL"
+    )
 
 
 def test_a_broker_turns_eager_tasks_off_and_doubles_as_result_backend(tmp_path):
@@ -179,6 +195,16 @@ def test_check_deploy_reports_nothing_with_the_readme_production_settings(tmp_pa
     assert run.returncode == 0, run.stderr
     assert run.stdout == "System check identified no issues (0 silenced).\n"
     assert "WARNINGS" not in run.stderr
+
+
+def test_check_deploy_warns_when_failed_sign_ins_are_counted_per_process(tmp_path):
+    variables = readme_production_environment()
+    del variables["CACHE_URL"]
+
+    run = run_python(tmp_path, ["manage.py", "check", "--deploy"], **variables)
+
+    assert run.returncode == 0, run.stderr
+    assert "(tepai.W001) The default cache is not shared between processes" in run.stderr
 
 
 def test_readme_documents_every_variable_the_settings_read():
