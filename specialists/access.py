@@ -17,8 +17,11 @@ from django.db.models import BooleanField as BooleanOutput
 from django.db.models import Exists, OuterRef, Prefetch, Q, Value
 
 from specialists.models import (
+    Achievement,
+    AchievementEvidence,
     Enterprise,
     IndustryAssignment,
+    MapJob,
     Organisation,
     ServiceLog,
     ServiceLogPhoto,
@@ -257,3 +260,47 @@ def service_logs_for(user):
     if scope.is_specialist:
         return rows.filter(specialist=scope.specialist)
     return rows
+
+
+def map_jobs_for(user):
+    """Map jobs the user asked for themselves, with their county-level unit and town.
+
+    Only one's own: a job is a personal request, and its file is a map of the scope the user had
+    when asking. A county role sees only its own jobs of its current unit, so a user moved from
+    city-wide to one unit no longer reaches the city maps they made before.
+    """
+    scope = scope_for(user)
+    rows = MapJob.objects.select_related("county", "town").defer("county__boundary", "town__boundary")
+    if not scope.has_access:
+        return rows.none()
+    rows = rows.filter(requested_by=user)
+    if scope.is_county:
+        return rows.filter(county=scope.county)
+    return rows
+
+
+def achievements_for(user):
+    """Achievements with their specialist, village, industry, reviewer and evidence: city roles all,
+    county roles those of specialists assigned (any date) in their unit, a specialist their own."""
+    scope = scope_for(user)
+    rows = Achievement.objects.select_related("specialist", "village", "industry", "reviewed_by").defer(
+        "village__boundary"
+    ).prefetch_related(Prefetch("evidence", queryset=AchievementEvidence.objects.order_by("created_at", "id")))
+    if not scope.has_access:
+        return rows.none()
+    if scope.is_county:
+        return rows.filter(specialist__in=_county_specialists(scope.county))
+    if scope.is_specialist:
+        return rows.filter(specialist=scope.specialist)
+    return rows
+
+
+def may_review_achievement(user, achievement) -> bool:
+    """Whether the user may verify or reject the achievement: a city coordinator any, a county
+    coordinator those of specialists assigned (any date) in their unit; leaders and specialists never."""
+    scope = scope_for(user)
+    if scope.role != Role.COORDINATOR:
+        return False
+    if scope.is_city_wide:
+        return True
+    return _county_specialists(scope.county).filter(specialist_id=achievement.specialist_id).exists()

@@ -7,9 +7,12 @@ towns up into county-level units and the city.
 
 import dataclasses
 import datetime
+import functools
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from specialists.models import Specialist, VillageAssignment
@@ -356,3 +359,142 @@ def _roll_up(*, as_of, county, at_risk_days, max_villages, county_rows, towns, u
         industry_pairs=[{k: v for k, v in p.items() if k != "industry_id"} for p in industry_pairs],
         overloaded_specialists=overloaded,
     )
+
+
+# --- Helpers for the API and pages: the same rules, one question at a time ---------------------------
+
+def key_industry_units(*, as_of, county=None):
+    """coverage_for's key industry coverage units on as_of, with the industry's id: a city key
+    industry once (county None, city view only) and a county key industry per unit where it is key.
+
+    Rows {industry, industry_id, county, county_code, covered}, by county code then industry name.
+    One query. Callers pass `county` for a county-scoped user.
+    """
+    return _industry_pairs(as_of, county)
+
+
+def village_gap_spans(*, as_of, at_risk, county=None, town=None, at_risk_days=None):
+    """The coverage spans running on as_of of the administrative villages that are uncovered
+    (at_risk False) or at risk (True), with village, town and county loaded: exactly the villages
+    of coverage_for's gap lists, in their order, as a queryset a caller may count and page.
+
+    Callers limit `county` / `town` to the user's scope.
+    """
+    from specialists.models import VillageCoverageSpan
+
+    at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
+    spans = VillageCoverageSpan.objects.filter(start_date__lte=as_of, end_date__gte=as_of).select_related(
+        "village", "town", "county"
+    ).defer("village__boundary", "town__boundary", "county__boundary")
+    if town is not None:
+        spans = spans.filter(town=town)
+    elif county is not None:
+        spans = spans.filter(county=county)
+    if not at_risk:
+        return spans.filter(covered=False).order_by("village__code")
+    horizon = as_of + datetime.timedelta(days=at_risk_days)
+    return spans.filter(covered=True, last_end__gte=as_of, last_end__lte=horizon).order_by("last_end", "village__code")
+
+
+def specialist_suggestions(*, village, candidates, as_of, limit=10, max_villages=None):
+    """Active specialists who could also serve `village` from as_of, best first.
+
+    For coordinators choosing whom to assign: `candidates` is the specialists the user may see
+    (access.specialists_for), `village` one in their scope, with its town loaded. Kept are active
+    specialists not already serving the village that day and serving fewer than max_villages
+    villages (the load rule of coverage_for's overloaded list). Ranked: expertise in a key
+    industry of the village's county-level unit or of the city first, then nearest, measured in
+    EPSG:4548 from the specialist's home base (or, without one, from the nearest village they serve
+    that day) to the village's point (its representative point, else its boundary's centroid);
+    those with neither come last. Reads only; two queries, whatever the number of specialists.
+
+    Rows {id, name, organisation_id, organisation, distance_m (None when unknown), distance_from
+    ("home", "village" or None), running_villages, matches_expertise}.
+    """
+    import numpy as np
+
+    from specialists.models import Specialist
+    from villages.models import Industry
+
+    max_villages = settings.TEPAI_MAX_VILLAGES_PER_SPECIALIST if max_villages is None else max_villages
+    running = VillageAssignment.objects.running_on(as_of)
+    load = (running.filter(specialist=OuterRef("pk")).order_by().values("specialist")
+            .annotate(n=Count("village", distinct=True)).values("n"))
+    key_here = Industry.objects.filter(Q(is_city_key=True) | Q(key_counties=village.town.county_id))
+    rows = (
+        candidates.filter(status=Specialist.Status.ACTIVE)
+        .exclude(Exists(running.filter(village=village, specialist=OuterRef("pk"))))
+        .annotate(
+            running_villages=Coalesce(Subquery(load, output_field=IntegerField()), 0),
+            matches_expertise=Exists(Specialist.expertise.through.objects.filter(specialist=OuterRef("pk"), industry__in=key_here)),
+        )
+        .filter(running_villages__lt=max_villages)
+    )
+    # Query 1: the candidates with their load and whether their expertise fits.
+    found = list(rows.order_by().values(
+        "id", "name", "organisation_id", "organisation__name", "home_lon", "home_lat", "running_villages", "matches_expertise",
+    ))
+    # Query 2: the villages that candidates without a home base serve that day, to measure from.
+    served = {}
+    without_home = rows.filter(home_lon__isnull=True).values("pk")
+    for specialist_id, lon, lat, boundary in running.filter(specialist__in=without_home).values_list(
+        "specialist_id", "village__lon", "village__lat", "village__boundary",
+    ):
+        point = _point(lon, lat, boundary)
+        if point is not None:
+            served.setdefault(specialist_id, []).append(point)
+
+    target = _point(village.lon, village.lat, village.boundary)
+    origins, owners, sources = [], [], {}
+    for row in found:
+        if row["home_lon"] is not None:
+            origins.append((row["home_lon"], row["home_lat"]))
+            owners.append(row["id"])
+            sources[row["id"]] = "home"
+        else:
+            for point in served.get(row["id"], ()):
+                origins.append(point)
+                owners.append(row["id"])
+                sources[row["id"]] = "village"
+    distances = {}
+    if target is not None and origins:
+        transformer = _projector()
+        xs, ys = transformer.transform(np.array([p[0] for p in origins]), np.array([p[1] for p in origins]))
+        tx, ty = transformer.transform(target[0], target[1])
+        for owner, metres in zip(owners, np.hypot(xs - tx, ys - ty), strict=True):
+            distances[owner] = min(float(metres), distances.get(owner, float("inf")))
+
+    suggestions = []
+    for row in found:
+        distance = distances.get(row["id"])
+        suggestions.append({
+            "id": row["id"], "name": row["name"], "organisation_id": row["organisation_id"],
+            "organisation": row["organisation__name"], "distance_m": None if distance is None else round(distance, 1),
+            "distance_from": sources.get(row["id"]) if distance is not None else None,
+            "running_villages": row["running_villages"], "matches_expertise": row["matches_expertise"],
+        })
+    suggestions.sort(key=lambda s: (not s["matches_expertise"], s["distance_m"] is None, s["distance_m"] or 0,
+                                    s["running_villages"], s["name"], s["id"]))
+    return suggestions[:limit]
+
+
+def _point(lon, lat, boundary):
+    """A village's point in EPSG:4490: its stored representative point, else its boundary's centroid."""
+    if lon is not None and lat is not None:
+        return lon, lat
+    if boundary is None:
+        return None
+    from villages import geometry
+
+    centroid = geometry.from_wkb(boundary).centroid
+    return centroid.x, centroid.y
+
+
+@functools.cache
+def _projector():
+    from pyproj import Transformer
+
+    from villages.geometry import PROJECTED_CRS, STORAGE_CRS
+
+    # always_xy: longitude first, as everything in Tepai is stored.
+    return Transformer.from_crs(STORAGE_CRS, PROJECTED_CRS, always_xy=True)

@@ -1,0 +1,827 @@
+"""Coverage, maps and geometry: what the map pages and the dashboard read, and the map jobs they start.
+
+Every answer is limited to the user's scope: the county-level unit, town and village codes a
+request names are looked up through specialists.access, so a county role naming another unit's
+code gets 404 (as for a code that does not exist), and a county role that names none gets its own
+unit. Specialists see divisions and coverage city-wide. Coverage comes from specialists.coverage
+(coverage_for and the helpers beside it) and village statuses from the very rows the coverage
+maps use, so a map, the summary and the coverage report agree on any day.
+
+Query parameters that are not valid (not a number, not one of the choices, not a day from 2000 to
+2100) answer 400 naming the parameter; a simplification tolerance that is a number but outside 0 to
+1000 metres answers 422 naming `tolerance`, as a value refused rather than malformed input.
+
+GeoJSON. Coordinates are EPSG:4490 (CGCS2000) longitude/latitude, which agrees with RFC 7946's
+WGS-84 to centimetres, rounded to 6 decimals (about 0.1 m); exterior rings counter-clockwise. The
+simplification tolerance is in metres and is applied in EPSG:4548 (Gauss-Kruger CM 117E, the
+projected CRS every distance in Tepai is measured in), not converted to degrees: a degree of
+longitude is about 16% shorter than one of latitude at Bengbu's latitude, so a tolerance in
+degrees would simplify east-west and north-south edges differently. The two projections cost
+about as much as the simplification itself. Each outline is simplified on its own with its
+topology preserved (it stays a valid polygon); neighbouring outlines are not simplified together,
+so at larger tolerances their shared edges may part by up to the tolerance.
+"""
+
+import datetime
+import os
+from functools import cache
+
+import numpy as np
+import shapely
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import NO_ROLE
+from api.serializers import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
+from api.views import Conflict
+from specialists import access, coverage
+from specialists.models import MapJob
+from specialists.services import map_job_create
+from villages import geometry
+from villages.models import County, Town, Village
+
+# Larger tolerances would merge a village into a few straight lines; county outlines at city zoom
+# need no more than this either.
+MAX_TOLERANCE_M = 1000.0
+COORDINATE_DECIMALS = 6
+MAX_SUGGESTIONS = 50
+
+# Village statuses on a map, as specialists.coverage_maps (and villages.maps) name them.
+COVERED, AT_RISK, UNCOVERED, COMMUNITY = "covered", "at_risk", "uncovered", "community"
+
+
+# --- Permissions and rendering ------------------------------------------------------------------------
+
+def _scope(request):
+    return access.scope_for(request.user)
+
+
+class CoordinatorsOnly(BasePermission):
+    """Coordinators only, reading too: what only someone who assigns specialists needs."""
+
+    message = NO_ROLE
+
+    def has_permission(self, request, view):
+        scope = _scope(request)
+        if not scope.has_access:
+            return False
+        if scope.role != access.Role.COORDINATOR:
+            self.message = _("Only coordinators may ask for suggestions.")
+            return False
+        return request.method in SAFE_METHODS
+
+
+class AnyRoleRequestsMaps(BasePermission):
+    """Anyone with a role reads their map jobs and asks for new ones: a map changes no data."""
+
+    message = NO_ROLE
+
+    def has_permission(self, request, view):
+        return _scope(request).has_access and (request.method in SAFE_METHODS or request.method == "POST")
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+class GeoJSONView(APIView):
+    """Answers application/geo+json (application/json when asked for), errors always as JSON."""
+
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(getattr(request, "accepted_renderer", None), GeoJSONRenderer):
+            # An error body is not GeoJSON; say what it is.
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+# --- Query parameters ------------------------------------------------------------------------------------
+
+# Days coverage can be asked about: the years specialists can be selected in (specialists.models).
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
+class AsOfField(serializers.DateField):
+    """A day from 2000 to 2100: coverage looks ahead from it, which the last days of the calendar cannot."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise serializers.ValidationError(_("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY})
+        return day
+
+
+class AsOfParams(serializers.Serializer):
+    as_of = AsOfField(required=False, help_text=_("The day (YYYY-MM-DD, 2000 to 2100); today when not given."))
+
+
+class CountyParams(AsOfParams):
+    county = serializers.RegexField(
+        r"^[0-9]{6}$", required=False,
+        help_text=_("Six-digit code of a county-level unit in your scope; a county role gets its own unit without it."),
+    )
+
+
+class PlaceParams(CountyParams):
+    town = serializers.RegexField(r"^[0-9]{9}$", required=False, help_text=_("Nine-digit code of a town in your scope."))
+
+
+class ToleranceParams(serializers.Serializer):
+    tolerance = serializers.FloatField(
+        required=False, default=0.0,
+        help_text=_("Simplification tolerance in metres (0 to 1000, applied in EPSG:4548); 0 keeps every vertex."),
+    )
+
+
+
+TOLERANCE_REFUSED = OpenApiResponse(
+    {"$ref": "#/components/schemas/Error"}, description=_("The tolerance is a number, but outside 0 to 1000 metres."),
+)
+
+
+def _tolerance(params):
+    """The tolerance asked for, in metres. A number out of range is refused as a value (422), after the
+    serializer has refused what is not a number at all (400): DRF would turn any error of its own into a 400."""
+    value = params["tolerance"]
+    if not 0 <= value <= MAX_TOLERANCE_M:
+        raise DjangoValidationError({"tolerance": _("The tolerance must be between 0 and %(max)d metres.") % {"max": MAX_TOLERANCE_M}})
+    return value
+
+
+class OutlineParams(PlaceParams, ToleranceParams):
+    as_of = None  # outlines do not change with the day
+
+
+class VillageGeoJSONParams(PlaceParams, ToleranceParams):
+    kind = serializers.ChoiceField(
+        choices=[("village", _("Administrative villages")), ("community", _("Communities")), ("all", _("Both"))],
+        required=False, default="all", help_text=_("Administrative villages, communities, or both."),
+    )
+
+
+class SummaryParams(CountyParams):
+    by = serializers.ChoiceField(
+        choices=[("county", _("County-level unit")), ("town", _("Town"))], required=False, default="county",
+        help_text=_("`town` adds a row per town; given `county` (or a county role), town rows come anyway."),
+    )
+
+
+class GapParams(PlaceParams):
+    kind = serializers.ChoiceField(
+        choices=[("uncovered", _("Uncovered villages")), ("at_risk", _("Villages at risk")), ("industry", _("Uncovered key industries"))],
+        required=False, default="uncovered",
+        help_text=_("Which gaps: uncovered or at-risk villages, or key industries no team covers (by county-level unit)."),
+    )
+
+
+class SuggestionParams(AsOfParams):
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=MAX_SUGGESTIONS)
+
+
+def _params(serializer_class, request):
+    params = serializer_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def _as_of(params):
+    return params.get("as_of") or timezone.localdate()
+
+
+def _place(request, params):
+    """(county, town) a request names, limited to the user's scope; a county role's own unit by default.
+
+    A code outside the scope answers 404, as one that does not exist: nothing tells them apart.
+    """
+    user, scope = request.user, _scope(request)
+    county = town = None
+    if params.get("county"):
+        county = access.counties_for(user).filter(code=params["county"]).first()
+        if county is None:
+            raise Http404
+    elif scope.is_county:
+        county = scope.county
+    if params.get("town"):
+        towns = access.towns_for(user)
+        if county is not None:
+            towns = towns.filter(county=county)
+        town = towns.filter(code=params["town"]).first()
+        if town is None:
+            raise Http404
+        county = town.county
+    return county, town
+
+
+# --- GeoJSON ------------------------------------------------------------------------------------------------
+
+@cache
+def _transformers():
+    from pyproj import Transformer
+
+    # always_xy: longitude first, as everything in Tepai is stored.
+    return (Transformer.from_crs(geometry.STORAGE_CRS, geometry.PROJECTED_CRS, always_xy=True),
+            Transformer.from_crs(geometry.PROJECTED_CRS, geometry.STORAGE_CRS, always_xy=True))
+
+
+def _transform(geoms, transformer):
+    # One call for every coordinate of every geometry.
+    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def geojson_geometries(geoms, tolerance_m=0.0):
+    """Shapes in EPSG:4490 -> GeoJSON MultiPolygon dicts (None for a missing or empty shape).
+
+    Vectorised: simplified (in EPSG:4548, topology preserved, tolerance in metres) and oriented as
+    whole arrays, coordinates rounded to 6 decimals as one numpy array; only the nesting into
+    lists is done per ring.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = [None] * len(geoms)
+    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    if not len(present):
+        return out
+    shapes = geoms[present]
+    if tolerance_m > 0:
+        forward, back = _transformers()
+        shapes = _transform(shapely.simplify(_transform(shapes, forward), tolerance_m, preserve_topology=True), back)
+    # RFC 7946: exterior rings counter-clockwise, holes clockwise.
+    shapes = shapely.orient_polygons(shapes, exterior_cw=False)
+    # Stored boundaries are multipolygons, but simplifying may hand back a one-part one as a polygon.
+    single = np.flatnonzero(shapely.get_type_id(shapes) == shapely.GeometryType.POLYGON)
+    if len(single):
+        shapes[single] = shapely.multipolygons(shapes[single], indices=np.arange(len(single)))
+    _kind, coords, (ring_offsets, polygon_offsets, part_offsets) = shapely.to_ragged_array(shapes)
+    flat = np.round(coords, COORDINATE_DECIMALS).tolist()
+
+    def split(items, offsets):
+        offsets = offsets.tolist()
+        return [items[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
+
+    multipolygons = split(split(split(flat, ring_offsets), polygon_offsets), part_offsets)
+    for index, parts in zip(present.tolist(), multipolygons, strict=True):
+        out[index] = {"type": "MultiPolygon", "coordinates": parts} if parts else None
+    return out
+
+
+def _literal(value):
+    # A string, not a one-value enum: the schema's enum components are named by field name, and
+    # "type" (or "kind") with several value sets across components would need overrides in settings.
+    return serializers.CharField(help_text=format_lazy(_("Always {value}."), value=f'"{value}"'))
+
+
+class MultiPolygonSerializer(serializers.Serializer):
+    type = _literal("MultiPolygon")
+    coordinates = serializers.ListField(
+        child=serializers.ListField(child=serializers.ListField(child=serializers.ListField(
+            child=serializers.FloatField(), min_length=2, max_length=2))),
+        help_text=_("Polygons of rings of [longitude, latitude] in EPSG:4490, 6 decimals."),
+    )
+
+
+class VillageFeaturePropertiesSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text=_("village (administrative village) or community."))
+    town = serializers.CharField(help_text=_("Town code."))
+    town_name = serializers.CharField()
+    county = serializers.CharField(help_text=_("County-level unit code."))
+    county_name = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=[COVERED, UNCOVERED, AT_RISK, COMMUNITY],
+        help_text=_("Coverage on the day, as in the coverage report; communities are not counted."),
+    )
+    specialists = serializers.IntegerField(help_text=_("Active specialists serving it on the day."))
+    synthetic = serializers.BooleanField(help_text=_("Demo data: name, code and boundary are made up."))
+
+
+class VillageFeatureSerializer(serializers.Serializer):
+    type = _literal("Feature")
+    id = serializers.CharField(help_text=_("The village's twelve-digit code."))
+    geometry = MultiPolygonSerializer(allow_null=True, help_text=_("Null for a village without a boundary."))
+    properties = VillageFeaturePropertiesSerializer()
+
+
+class VillageFeatureCollectionSerializer(serializers.Serializer):
+    type = _literal("FeatureCollection")
+    as_of = serializers.DateField()
+    features = VillageFeatureSerializer(many=True)
+
+
+class TownFeaturePropertiesSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text=_("town, township or subdistrict."))
+    county = serializers.CharField(help_text=_("County-level unit code."))
+    county_name = serializers.CharField()
+
+
+class TownFeatureSerializer(serializers.Serializer):
+    type = _literal("Feature")
+    id = serializers.CharField()
+    geometry = MultiPolygonSerializer(allow_null=True)
+    properties = TownFeaturePropertiesSerializer()
+
+
+class TownFeatureCollectionSerializer(serializers.Serializer):
+    type = _literal("FeatureCollection")
+    features = TownFeatureSerializer(many=True)
+
+
+class CountyFeaturePropertiesSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text=_("district, county or zone (development zone)."))
+
+
+class CountyFeatureSerializer(serializers.Serializer):
+    type = _literal("Feature")
+    id = serializers.CharField()
+    geometry = MultiPolygonSerializer(allow_null=True)
+    properties = CountyFeaturePropertiesSerializer()
+
+
+class CountyFeatureCollectionSerializer(serializers.Serializer):
+    type = _literal("FeatureCollection")
+    features = CountyFeatureSerializer(many=True)
+
+
+def _feature(code, shape, properties):
+    return {"type": "Feature", "id": code, "geometry": shape, "properties": properties}
+
+
+class VillageGeoJSONView(GeoJSONView):
+    """Villages and communities in your scope with their coverage on a day, as a GeoJSON FeatureCollection.
+
+    Statuses are the coverage report's own. Five queries at most, whatever the number of villages.
+    """
+
+    @extend_schema(parameters=[VillageGeoJSONParams], responses={200: VillageFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
+    def get(self, request):
+        from specialists.coverage_maps import village_frame
+
+        params = _params(VillageGeoJSONParams, request)
+        tolerance = _tolerance(params)
+        county, town = _place(request, params)
+        as_of = _as_of(params)
+        # Two queries: the villages with their place and status, and the specialists serving each.
+        frame = village_frame(as_of=as_of, county=county, town=town)
+        if params["kind"] != "all":
+            frame = frame[frame["kind"] == params["kind"]]
+        shapes = geojson_geometries(frame.geometry.values, tolerance)
+        columns = ["code", "name", "kind", "town_code", "town", "county_code", "county", "status", "specialists", "synthetic"]
+        features = [
+            _feature(code, shape, {
+                "code": code, "name": name, "kind": kind, "town": town_code, "town_name": town_name, "county": county_code,
+                "county_name": county_name, "status": status_, "specialists": int(specialists), "synthetic": bool(synthetic),
+            })
+            # Whole columns as Python lists: many times faster than walking the frame row by row.
+            for (code, name, kind, town_code, town_name, county_code, county_name, status_, specialists, synthetic), shape
+            in zip(zip(*(frame[column].tolist() for column in columns), strict=True), shapes, strict=True)
+        ]
+        return Response({"type": "FeatureCollection", "as_of": as_of.isoformat(), "features": features})
+
+
+def _unions(pairs):
+    """{key: union of its shapes} of (key, shape) pairs, skipping missing shapes: outlines of areas that store none."""
+    parts = {}
+    for key, shape in pairs:
+        if shape is not None and not shape.is_empty:
+            parts.setdefault(key, []).append(shape)
+    return {key: shapely.union_all(shapes) for key, shapes in parts.items()}
+
+
+def _village_outlines(town_codes):
+    """{town code: union of its villages' boundaries} for towns that store no boundary. One query (none for no towns)."""
+    if not town_codes:
+        return {}
+    rows = Village.objects.filter(town__code__in=town_codes, boundary__isnull=False).values_list("town__code", "boundary")
+    return _unions((code, geometry.from_wkb(boundary)) for code, boundary in rows)
+
+
+class TownGeoJSONView(GeoJSONView):
+    """Town outlines in your scope, for map borders. A town without a stored boundary is outlined by
+    its villages'. Five queries at most, whatever the number of towns."""
+
+    @extend_schema(parameters=[OutlineParams], responses={200: TownFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
+    def get(self, request):
+        params = _params(OutlineParams, request)
+        tolerance = _tolerance(params)
+        county, town = _place(request, params)
+        rows = access.towns_for(request.user)
+        if town is not None:
+            rows = rows.filter(pk=town.pk)
+        elif county is not None:
+            rows = rows.filter(county=county)
+        rows = list(rows.order_by("code").values_list("code", "name", "kind", "county__code", "county__name", "boundary"))
+        fill = _village_outlines([row[0] for row in rows if row[5] is None])
+        shapes = [geometry.from_wkb(row[5]) if row[5] is not None else fill.get(row[0]) for row in rows]
+        features = [
+            _feature(code, shape, {"code": code, "name": name, "kind": kind, "county": county_code, "county_name": county_name})
+            for (code, name, kind, county_code, county_name, _boundary), shape
+            in zip(rows, geojson_geometries(shapes, tolerance), strict=True)
+        ]
+        return Response({"type": "FeatureCollection", "features": features})
+
+
+class CountyGeoJSONView(GeoJSONView):
+    """County-level unit outlines in your scope, for map borders. A development zone, which stores
+    no boundary, is outlined by its towns (and a town without one by its villages). Five queries at
+    most, whatever the number of units."""
+
+    @extend_schema(parameters=[OutlineParams], responses={200: CountyFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
+    def get(self, request):
+        params = _params(OutlineParams, request)
+        tolerance = _tolerance(params)
+        county, _town = _place(request, params)
+        rows = access.counties_for(request.user)
+        if county is not None:
+            rows = rows.filter(pk=county.pk)
+        rows = list(rows.order_by("code").values_list("code", "name", "kind", "boundary"))
+        missing = [code for code, _name, _kind, boundary in rows if boundary is None]
+        fill = {}
+        if missing:
+            towns = list(Town.objects.filter(county__code__in=missing).values_list("code", "county__code", "boundary"))
+            town_fill = _village_outlines([code for code, _county, boundary in towns if boundary is None])
+            fill = _unions(
+                (county_code, geometry.from_wkb(boundary) if boundary is not None else town_fill.get(code))
+                for code, county_code, boundary in towns
+            )
+        shapes = [geometry.from_wkb(boundary) if boundary is not None else fill.get(code) for code, _name, _kind, boundary in rows]
+        features = [
+            _feature(code, shape, {"code": code, "name": name, "kind": kind})
+            for (code, name, kind, _boundary), shape in zip(rows, geojson_geometries(shapes, tolerance), strict=True)
+        ]
+        return Response({"type": "FeatureCollection", "features": features})
+
+
+# --- Coverage: summary, gaps and the industry matrix -----------------------------------------------------
+
+class VillageTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text=_("Administrative villages (communities are not counted)."))
+    covered = serializers.IntegerField(help_text=_("Served by an active specialist on the day (at-risk ones included)."))
+    uncovered = serializers.IntegerField()
+    at_risk = serializers.IntegerField(help_text=_("Covered, but every assignment serving it ends within the at-risk window."))
+    rate = serializers.FloatField(help_text=_("covered / total, 4 decimals; 1.0 where there are no villages."))
+
+
+class IndustryTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text=_("Key industries to cover."))
+    covered = serializers.IntegerField(help_text=_("Key industries a running team assignment covers everywhere they are key."))
+    uncovered = serializers.IntegerField()
+    rate = serializers.FloatField()
+
+
+class CountyCoverageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    villages = VillageTotalsSerializer()
+    industries = IndustryTotalsSerializer(help_text=_("Key industry units of this county-level unit."))
+
+
+class TownCoverageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    county = serializers.CharField(help_text=_("County-level unit code."))
+    villages = VillageTotalsSerializer()
+
+
+class CoverageSummarySerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    county = CountyRefSerializer(allow_null=True, help_text=_("The county-level unit summarised; null for the whole city."))
+    at_risk_days = serializers.IntegerField()
+    villages = VillageTotalsSerializer()
+    industries = IndustryTotalsSerializer()
+    dual_coverage = serializers.BooleanField(help_text=_("No uncovered village and no uncovered key industry."))
+    counties = CountyCoverageSerializer(many=True)
+    towns = TownCoverageSerializer(many=True, help_text=_("Per town: given a county-level unit (or a county role), or with by=town; else empty."))
+
+
+def _village_totals(tally):
+    return {"total": tally.villages_total, "covered": tally.villages_covered, "uncovered": tally.villages_uncovered,
+            "at_risk": tally.villages_at_risk, "rate": round(tally.village_rate, 4)}
+
+
+def _industry_totals(tally):
+    return {"total": tally.industries_total, "covered": tally.industries_covered,
+            "uncovered": tally.industries_total - tally.industries_covered, "rate": round(tally.industry_rate, 4)}
+
+
+class CoverageSummaryView(APIView):
+    """Dual coverage on a day for your scope: totals, and a row per county-level unit (and per town).
+
+    From coverage_for: four queries, plus your role's and the unit's, whatever the number of villages.
+    """
+
+    @extend_schema(parameters=[SummaryParams], responses={200: CoverageSummarySerializer})
+    def get(self, request):
+        params = _params(SummaryParams, request)
+        county, _town = _place(request, params)
+        result = coverage.coverage_for(as_of=_as_of(params), county=county)
+        with_towns = county is not None or params["by"] == "town"
+        body = {
+            "as_of": result.as_of, "county": county, "at_risk_days": result.at_risk_days,
+            "villages": _village_totals(result.city), "industries": _industry_totals(result.city),
+            "dual_coverage": not result.has_gap,
+            "counties": [
+                {"code": tally.code, "name": tally.name, "villages": _village_totals(tally), "industries": _industry_totals(tally)}
+                for tally in result.counties
+            ],
+            "towns": [
+                {"code": tally.code, "name": tally.name, "county": result.town_counties[tally.code], "villages": _village_totals(tally)}
+                for tally in result.towns
+            ] if with_towns else [],
+        }
+        return Response(CoverageSummarySerializer(body).data)
+
+
+class CoverageIndustrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class GapSerializer(serializers.Serializer):
+    """One gap: a village (uncovered or at risk), or a key industry no team covers in a county-level unit."""
+
+    kind = serializers.ChoiceField(choices=[UNCOVERED, AT_RISK, "industry"])
+    village = VillageRefSerializer(allow_null=True, help_text=_("Null for an industry gap."))
+    town = TownRefSerializer(allow_null=True, help_text=_("Null for an industry gap."))
+    county = CountyRefSerializer(allow_null=True, help_text=_("Null for a city key industry, which is covered city-wide."))
+    last_end_date = serializers.DateField(allow_null=True, help_text=_("At risk: the last day the serving assignments run."))
+    industry = CoverageIndustrySerializer(allow_null=True, help_text=_("Null for a village gap."))
+
+
+class CoverageGapView(GenericAPIView):
+    """Gaps on a day in your scope, a page at a time: uncovered villages (by code), villages at risk
+    (soonest end first), or key industries no team covers (by county-level unit, then name).
+
+    The same villages and industries as coverage_for's gap lists. A fixed number of queries:
+    your role, the unit and town named, then the count and the page (one query for industries).
+    """
+
+    filter_backends = []
+    serializer_class = GapSerializer
+
+    @extend_schema(parameters=[GapParams], responses={200: GapSerializer(many=True)})
+    def get(self, request):
+        params = _params(GapParams, request)
+        county, town = _place(request, params)
+        as_of = _as_of(params)
+        kind = params["kind"]
+        if kind == "industry":
+            # Industries are key per county-level unit: a town narrows to its unit.
+            rows = [
+                {"kind": kind, "village": None, "town": None, "last_end_date": None,
+                 "county": {"code": unit["county_code"], "name": unit["county"]} if unit["county_code"] else None,
+                 "industry": {"id": unit["industry_id"], "name": unit["industry"]}}
+                for unit in coverage.key_industry_units(as_of=as_of, county=county) if not unit["covered"]
+            ]
+            page = self.paginate_queryset(rows)
+        else:
+            spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, county=county, town=town)
+            page = [
+                {"kind": kind, "village": span.village, "town": span.town, "county": span.county,
+                 "last_end_date": span.last_end if kind == AT_RISK else None, "industry": None}
+                for span in self.paginate_queryset(spans)
+            ]
+        return self.get_paginated_response(GapSerializer(page, many=True).data)
+
+
+class CoverageTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class IndustryCellSerializer(serializers.Serializer):
+    county = CountyRefSerializer(allow_null=True, help_text=_("Null: a city key industry, covered city-wide."))
+    industry = CoverageIndustrySerializer()
+    covered = serializers.BooleanField()
+    teams = CoverageTeamSerializer(many=True, help_text=_("Running team assignments that cover it and that you may see."))
+
+
+class IndustryMatrixSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    county = CountyRefSerializer(allow_null=True)
+    counties = CountyRefSerializer(many=True, help_text=_("The matrix's county-level units, by code."))
+    industries = CoverageIndustrySerializer(many=True, help_text=_("The matrix's key industries, by name."))
+    rows = IndustryCellSerializer(many=True, help_text=_("One per key industry and county-level unit where it is key, "
+                                                         "and one per city key industry (county null) in the city's view."))
+
+
+class IndustryMatrixView(APIView):
+    """Which team covers each key industry in each county-level unit of your scope on a day.
+
+    `covered` is coverage_for's; `teams` lists the running assignments that make it so, limited to
+    those you may see (a specialist sees their own teams' only). Four queries at most, whatever the
+    number of industries, units or teams.
+    """
+
+    @extend_schema(parameters=[CountyParams], responses={200: IndustryMatrixSerializer})
+    def get(self, request):
+        params = _params(CountyParams, request)
+        county, _town = _place(request, params)
+        as_of = _as_of(params)
+        units = coverage.key_industry_units(as_of=as_of, county=county)
+        # The running team assignments you may see, with their units (none: city-wide): one query and a prefetch.
+        running = access.industry_assignments_for(request.user).running_on(as_of).order_by("team__name", "id")
+        teams = {}
+        for assignment in running:
+            teams.setdefault(assignment.industry_id, []).append(
+                (assignment.team, {c.pk for c in assignment.counties.all()}, {c.code for c in assignment.counties.all()})
+            )
+
+        def covering(unit):
+            found = {}
+            for team, _pks, codes in teams.get(unit["industry_id"], ()):
+                # The rule of coverage_for: city-wide, or limited to a list naming the unit.
+                if unit["county_code"] is None or not codes or unit["county_code"] in codes:
+                    found.setdefault(team.pk, team)
+            return list(found.values())
+
+        rows = [
+            {"county": {"code": unit["county_code"], "name": unit["county"]} if unit["county_code"] else None,
+             "industry": {"id": unit["industry_id"], "name": unit["industry"]}, "covered": unit["covered"],
+             "teams": covering(unit)}
+            for unit in units
+        ]
+        counties = sorted({(unit["county_code"], unit["county"]) for unit in units if unit["county_code"]})
+        industries = sorted({(unit["industry"], unit["industry_id"]) for unit in units})
+        body = {
+            "as_of": as_of, "county": county, "rows": rows,
+            "counties": [{"code": code, "name": name} for code, name in counties],
+            "industries": [{"id": pk, "name": name} for name, pk in industries],
+        }
+        return Response(IndustryMatrixSerializer(body).data)
+
+
+# --- Suggestions ------------------------------------------------------------------------------------------------
+
+class SuggestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organisation = OrganisationRefSerializer(help_text=_("The dispatching organisation."))
+    distance_m = serializers.FloatField(allow_null=True, help_text=_("Metres (EPSG:4548) to the village's point; null when unknown."))
+    distance_from = serializers.ChoiceField(
+        choices=["home", "village"], allow_null=True,
+        help_text=_("Measured from the specialist's home base, or from the nearest village they serve on the day."),
+    )
+    running_villages = serializers.IntegerField(help_text=_("Villages the specialist serves on the day."))
+    matches_expertise = serializers.BooleanField(help_text=_("Expertise in a key industry of the village's county-level unit or of the city."))
+
+
+class VillageSuggestionView(APIView):
+    """Coordinators: active specialists with spare load to suggest for a village in your scope.
+
+    Candidates are the specialists you may see (a county coordinator: those assigned, on any date,
+    in your unit; a city coordinator: all). Expertise in a key industry of the village's unit or
+    of the city first, then nearest (EPSG:4548, from the home base or else the nearest village
+    they serve). Four queries, whatever the number of specialists.
+    """
+
+    permission_classes = [CoordinatorsOnly]
+
+    @extend_schema(parameters=[SuggestionParams], responses={200: SuggestionSerializer(many=True)})
+    def get(self, request, code):
+        params = _params(SuggestionParams, request)
+        # The village with its boundary, to measure from when it has no stored point.
+        village = access.villages_for(request.user).defer(None).filter(code=code).first()
+        if village is None:
+            raise Http404
+        rows = coverage.specialist_suggestions(
+            village=village, candidates=access.specialists_for(request.user), as_of=_as_of(params), limit=params["limit"],
+        )
+        for row in rows:
+            row["organisation"] = {"id": row.pop("organisation_id"), "name": row["organisation"]}
+        return Response(SuggestionSerializer(rows, many=True).data)
+
+
+# --- Map jobs ------------------------------------------------------------------------------------------------
+
+class MapJobSerializer(serializers.ModelSerializer):
+    """A map job: what to map (asked for with kind, format, as_of, county, town) and how far it got.
+
+    One serializer both ways, so that the request and the answer share their kind and format enums.
+    """
+
+    as_of = AsOfField(required=False, help_text=_("The day the map shows (2000 to 2100); today when not given."))
+    county = serializers.SlugRelatedField(
+        slug_field="code", queryset=County.objects.none(), required=False, allow_null=True,
+        help_text=_("Code of a county-level unit in your scope; a county role's maps are of its own unit without it."),
+    )
+    county_name = serializers.CharField(source="county.name", read_only=True, allow_null=True, default=None)
+    town = serializers.SlugRelatedField(
+        slug_field="code", queryset=Town.objects.none(), required=False, allow_null=True,
+        help_text=_("Code of a town in your scope: a map of that town."),
+    )
+    town_name = serializers.CharField(source="town.name", read_only=True, allow_null=True, default=None)
+    error = serializers.SerializerMethodField(help_text=_("Why the job failed; null unless it failed."))
+    download_url = serializers.SerializerMethodField(help_text=_("Where to fetch the file; null until the job is done."))
+
+    class Meta:
+        model = MapJob
+        fields = ["id", "kind", "format", "as_of", "county", "county_name", "town", "town_name", "status", "progress", "error",
+                  "created_at", "finished_at", "download_url"]
+        read_only_fields = ["status", "progress", "created_at", "finished_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Another county's code answers "does not exist", exactly like a code that does not exist.
+            self.fields["county"].queryset = access.counties_for(request.user)
+            self.fields["town"].queryset = access.towns_for(request.user)
+
+    def validate(self, data):
+        county, town = data.get("county"), data.get("town")
+        if county is not None and town is not None and town.county_id != county.pk:
+            raise serializers.ValidationError({"town": _("The town is not in the county-level unit given.")})
+        if data.get("kind") == MapJob.Kind.INDUSTRIES and (county is not None or town is not None):
+            raise serializers.ValidationError({"kind": _("The industry map is of the whole city; leave out the county-level unit and town.")})
+        return data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_error(self, job):
+        return (job.error or None) if job.status == MapJob.Status.FAILED else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, job):
+        if job.status != MapJob.Status.DONE:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("api:map-job-download", kwargs={"pk": job.pk}))
+
+
+# The content types of the formats, as villages.maps.CONTENT_TYPES has them (a test keeps the two the
+# same): named here so that this module does not import matplotlib.
+MAP_CONTENT_TYPES = ("image/png", "image/svg+xml", "application/pdf", "application/geo+json", "application/geopackage+sqlite3",
+                     "application/zip")
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: MapJobSerializer}),
+    download=extend_schema(responses={
+        **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description=_("The map file, as an attachment with its file name."))
+           for content_type in MAP_CONTENT_TYPES},
+        409: OpenApiResponse({"$ref": "#/components/schemas/Error"}, description=_("The map is not made yet, or its job failed.")),
+    }),
+)
+class MapJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Maps made in the background (map jobs): ask for one, poll it for its progress, fetch its file.
+
+    Anyone with a role may ask for maps of what they see (a map changes no data): a county role's
+    maps are of its own unit, and the industry map, which is of the whole city, is for city-wide
+    roles and specialists. You see only the jobs you asked for yourself.
+    """
+
+    serializer_class = MapJobSerializer
+    permission_classes = [AnyRoleRequestsMaps]
+    filter_backends = []
+
+    def get_queryset(self):
+        return access.map_jobs_for(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        scope = _scope(request)
+        incoming = self.get_serializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        kind, fmt = data.get("kind", MapJob.Kind.VILLAGES), data.get("format", MapJob.Format.PNG)
+        county, town = data.get("county"), data.get("town")
+        if scope.is_county:
+            if kind == MapJob.Kind.INDUSTRIES:
+                raise DjangoValidationError({"kind": _("The industry map shows the whole city; your maps are of %(county)s.")
+                                             % {"county": scope.county.name}})
+            county = county or scope.county
+        job = map_job_create(
+            requested_by=request.user, kind=kind, fmt=fmt, as_of=data.get("as_of"), county=county, town=town,
+        )
+        # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.
+        return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The job's file; 409 while it is queued or running, or when it failed."""
+        from villages.maps import CONTENT_TYPES
+
+        job = self.get_object()
+        if job.status == MapJob.Status.FAILED:
+            raise Conflict(_("This map job failed; ask for the map again."))
+        if job.status != MapJob.Status.DONE:
+            raise Conflict(_("This map is not made yet (%(progress)d%% done); try again shortly.") % {"progress": job.progress})
+        return FileResponse(
+            job.result.open("rb"), as_attachment=True, filename=os.path.basename(job.result.name),
+            content_type=CONTENT_TYPES[job.format],
+        )
