@@ -219,32 +219,6 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "credit_code", "kind", "relation", "specialist", "village", "industry", "date"]
 
 
-class ScopeSerializer(serializers.Serializer):
-    city_wide = serializers.BooleanField()
-    county = CountyRefSerializer(allow_null=True)
-    can_write = serializers.BooleanField()
-
-
-class MeVillageSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    town = TownRefSerializer()
-    county = CountyRefSerializer()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(allow_null=True)
-
-
-class MeSerializer(serializers.Serializer):
-    """The signed-in user: role and scope, and for a specialist their profile, villages and teams."""
-
-    username = serializers.CharField()
-    role = serializers.CharField(allow_null=True)
-    scope = ScopeSerializer()
-    specialist = SpecialistSerializer(allow_null=True)
-    villages = MeVillageSerializer(many=True, help_text=_("The villages the specialist serves today."))
-    teams = TeamSerializer(many=True)
-
-
 class OffsetDateTimeField(serializers.DateTimeField):
     """An ISO 8601 date and time that must carry its UTC offset: a phone's local clock alone is ambiguous."""
 

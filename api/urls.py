@@ -1,13 +1,10 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
-from rest_framework_simplejwt.views import (
-    TokenBlacklistView,
-    TokenObtainPairView,
-    TokenRefreshView,
-)
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenRefreshView
 
-from api import views
+from api import achievements, coverage, me, views
+from api.auth import ThrottledTokenObtainPairView
 
 app_name = "api"
 
@@ -24,12 +21,22 @@ router.register("village-assignments", views.VillageAssignmentViewSet, basename=
 router.register("industry-assignments", views.IndustryAssignmentViewSet, basename="industry-assignment")
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("service-logs", views.ServiceLogViewSet, basename="service-log")
+router.register("achievements", achievements.AchievementViewSet, basename="achievement")
+router.register("map-jobs", coverage.MapJobViewSet, basename="map-job")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainPairView.as_view(), name="token"),
+    path("auth/token/", ThrottledTokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", TokenBlacklistView.as_view(), name="logout"),
-    path("me/", views.MeView.as_view(), name="me"),
+    path("me/", me.MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Map and coverage reads (api/coverage.py). Division codes are digits only, so "geojson" never clashes with a detail route.
+    path("villages/geojson/", coverage.VillageGeoJSONView.as_view(), name="village-geojson"),
+    path("towns/geojson/", coverage.TownGeoJSONView.as_view(), name="town-geojson"),
+    path("counties/geojson/", coverage.CountyGeoJSONView.as_view(), name="county-geojson"),
+    re_path(r"^villages/(?P<code>[0-9]+)/suggestions/$", coverage.VillageSuggestionView.as_view(), name="village-suggestions"),
+    path("coverage/summary/", coverage.CoverageSummaryView.as_view(), name="coverage-summary"),
+    path("coverage/gaps/", coverage.CoverageGapView.as_view(), name="coverage-gaps"),
+    path("coverage/industries/", coverage.IndustryMatrixView.as_view(), name="coverage-industries"),
     path("", include(router.urls)),
 ]

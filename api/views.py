@@ -4,7 +4,7 @@ lets the models' own validation decide what may be written."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,7 +12,6 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import filters, serializers
 from api.exceptions import PayloadTooLarge, error_body
@@ -301,34 +300,6 @@ class ServiceLogViewSet(ScopedViewSet):
         return Response(
             serializers.ServiceLogPhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-
-class MeView(APIView):
-    """The signed-in user's role and scope; for a specialist also their profile, today's villages and teams."""
-
-    @extend_schema(responses={200: serializers.MeSerializer})
-    def get(self, request):
-        scope = access.scope_for(request.user)
-        body = {
-            "username": request.user.get_username(),
-            "role": scope.role,
-            "scope": {"city_wide": scope.is_city_wide, "county": scope.county, "can_write": scope.can_write},
-            "specialist": None,
-            "villages": [],
-            "teams": [],
-        }
-        if scope.is_specialist:
-            body["specialist"] = access.specialists_for(request.user).get()
-            running = access.village_assignments_for(request.user).running_on(timezone.localdate()).order_by("village__code")
-            body["villages"] = [
-                {
-                    "code": a.village.code, "name": a.village.name, "town": a.village.town, "county": a.village.town.county,
-                    "start_date": a.start_date, "end_date": a.end_date,
-                }
-                for a in running
-            ]
-            body["teams"] = list(access.teams_for(request.user))
-        return Response(serializers.MeSerializer(body, context={"request": request}).data)
 
 
 def not_found(request, exception=None):

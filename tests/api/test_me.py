@@ -1,4 +1,4 @@
-"""GET /api/v1/me/: role and scope, and for a specialist their profile, today's villages and teams."""
+"""GET /api/v1/me/: role and scope, and for a specialist their profile, today's villages, teams and recent work."""
 
 import datetime
 
@@ -45,6 +45,21 @@ def test_a_specialist_gets_profile_todays_villages_and_teams_in_one_call():
     assert [t["id"] for t in body["teams"]] == [team.pk]
 
 
+def test_a_specialist_gets_their_ten_latest_logs_and_achievements_and_nobody_elses():
+    role = f.make_user_role(role=UserRole.Role.SPECIALIST)
+    specialist = role.specialist
+    start = datetime.datetime(2024, 5, 1, 9, 0, tzinfo=datetime.UTC)
+    logs = [f.make_service_log(specialist=specialist, occurred_at=start + datetime.timedelta(days=n)) for n in range(12)]
+    achievements = [f.make_achievement(specialist=specialist, title=f"成果{n}") for n in range(12)]
+    f.make_service_log()  # someone else's
+    f.make_achievement()  # someone else's
+
+    body = _me(role.user).json()
+
+    assert [log["uuid"] for log in body["recent_logs"]] == [str(log.uuid) for log in reversed(logs[2:])]
+    assert [a["uuid"] for a in body["recent_achievements"]] == [str(a.uuid) for a in reversed(achievements[2:])]
+
+
 def test_a_county_coordinator_gets_role_and_scope_only():
     county = f.make_county()
     role = f.make_user_role(role=UserRole.Role.COORDINATOR, county=county)
@@ -54,7 +69,7 @@ def test_a_county_coordinator_gets_role_and_scope_only():
     assert body == {
         "username": role.user.username, "role": "coordinator",
         "scope": {"city_wide": False, "county": {"code": county.code, "name": county.name}, "can_write": True},
-        "specialist": None, "villages": [], "teams": [],
+        "specialist": None, "villages": [], "teams": [], "recent_logs": [], "recent_achievements": [],
     }
 
 
@@ -92,12 +107,18 @@ def test_me_costs_the_same_queries_however_many_villages_and_teams(rows, django_
     for _ in range(rows):
         f.make_village_assignment(specialist=role.specialist, village=f.make_village(town=town), start_date=datetime.date(2020, 1, 1))
         f.make_team(members=[role.specialist, f.make_specialist()])
+        f.make_service_log(specialist=role.specialist)
+        f.make_achievement(specialist=role.specialist)
     client = APIClient()
     client.force_authenticate(get_user_model().objects.get(pk=role.user.pk))
 
     # The user's role; the specialist with their organisation; today's assignments with village,
-    # town and county; the teams with leader and lead organisation; the teams' memberships.
-    with django_assert_num_queries(5):
+    # town and county; the teams with leader and lead organisation; the teams' memberships; the
+    # latest logs with specialist and village, and their photos; the latest achievements with
+    # specialist, village, industry and reviewer, and their evidence.
+    with django_assert_num_queries(9):
         response = client.get("/api/v1/me/")
 
-    assert (len(response.json()["villages"]), len(response.json()["teams"])) == (rows, rows)
+    body = response.json()
+    assert (len(body["villages"]), len(body["teams"]), len(body["recent_logs"]), len(body["recent_achievements"])) == (
+        rows, rows, min(rows, 10), min(rows, 10))

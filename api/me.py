@@ -1,0 +1,82 @@
+"""`/api/v1/me/`: everything a phone needs about its signed-in user in one call."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.achievements import AchievementSerializer
+from api.serializers import (
+    CountyRefSerializer,
+    ServiceLogSerializer,
+    SpecialistSerializer,
+    TeamSerializer,
+    TownRefSerializer,
+)
+from specialists import access
+
+RECENT = 10  # logs and achievements a phone shows on its first screen
+
+
+class ScopeSerializer(serializers.Serializer):
+    city_wide = serializers.BooleanField()
+    county = CountyRefSerializer(allow_null=True)
+    can_write = serializers.BooleanField()
+
+
+class MeVillageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    town = TownRefSerializer()
+    county = CountyRefSerializer()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    """The signed-in user: role and scope, and for a specialist their profile, villages, teams and recent work."""
+
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    scope = ScopeSerializer()
+    specialist = SpecialistSerializer(allow_null=True)
+    villages = MeVillageSerializer(many=True, help_text=_("The villages the specialist serves today."))
+    teams = TeamSerializer(many=True)
+    recent_logs = ServiceLogSerializer(many=True, help_text=_("The specialist's ten latest service logs."))
+    recent_achievements = AchievementSerializer(many=True, help_text=_("The specialist's ten latest achievements."))
+
+
+class MeView(APIView):
+    """The signed-in user's role and scope; for a specialist also their profile, today's villages,
+    teams, and latest service logs and achievements."""
+
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request):
+        scope = access.scope_for(request.user)
+        body = {
+            "username": request.user.get_username(),
+            "role": scope.role,
+            "scope": {"city_wide": scope.is_city_wide, "county": scope.county, "can_write": scope.can_write},
+            "specialist": None,
+            "villages": [],
+            "teams": [],
+            "recent_logs": [],
+            "recent_achievements": [],
+        }
+        if scope.is_specialist:
+            user = request.user
+            body["specialist"] = access.specialists_for(user).get()
+            running = access.village_assignments_for(user).running_on(timezone.localdate()).order_by("village__code")
+            body["villages"] = [
+                {
+                    "code": a.village.code, "name": a.village.name, "town": a.village.town, "county": a.village.town.county,
+                    "start_date": a.start_date, "end_date": a.end_date,
+                }
+                for a in running
+            ]
+            body["teams"] = list(access.teams_for(user))
+            body["recent_logs"] = list(access.service_logs_for(user).order_by("-occurred_at", "-id")[:RECENT])
+            body["recent_achievements"] = list(access.achievements_for(user).order_by("-submitted_at", "-id")[:RECENT])
+        return Response(MeSerializer(body, context={"request": request}).data)

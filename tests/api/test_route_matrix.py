@@ -1,0 +1,181 @@
+"""The authorization matrix over every route of the API, read from its own OpenAPI schema.
+
+Each operation is called as every role (and anonymous) against the rows of the side the role must
+not see: 五河县's for 怀远县's county coordinator and for the specialist (who serves 怀远县), and
+怀远县's for 五河县's leader. Path parameters name that side's objects, and list filters name that
+side too. Whatever the answer, its body must not carry one of that side's marker strings; details
+of its rows answer 404 (or 403 where the role may not use the route at all), writes answer 403, 404 or 405, and nothing answers 5xx. A route the matrix
+does not know how to address fails the test, so a new route cannot slip past it.
+"""
+
+import functools
+import json
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from specialists.models import Achievement, MapJob, ServiceLog
+from tests import factories as f
+from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "no_role", "city_coordinator", "county_coordinator", "leader_city", "leader_wuhe", "specialist"]
+# The side each role must not see, and how much of it: "all" (a county role: not even its
+# divisions), or "personal" (a specialist: divisions and industries are public, people and their work are not).
+FOREIGN = {"county_coordinator": ("wuhe", "all"), "leader_wuhe": ("huaiyuan", "all"), "specialist": ("wuhe", "personal")}
+# Routes with no object of either side behind them: nothing to leak, only the status to check.
+UNSCOPED = {"/api/v1/schema/", "/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/logout/"}
+
+
+@functools.cache
+def _operations():
+    """(path, method, query parameter names) of every operation in the schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, method, [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"])
+        for path, item in sorted(schema["paths"].items())
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+def _resource(path):
+    return path.removeprefix("/api/v1/").split("/")[0]
+
+
+class Sides:
+    """Each side's rows, the path value that names each, and the strings that betray it."""
+
+    def __init__(self, world):
+        self.world = world
+        self.logs = {}
+        self.achievements = {}
+        self.jobs = {}
+        for key, side in (("huaiyuan", world.huaiyuan), ("wuhe", world.wuhe)):
+            county = side.county.name
+            self.logs[key] = f.make_service_log(specialist=side.specialist, village=side.village, description=f"{county}日志")
+            self.achievements[key] = f.make_achievement(specialist=side.specialist, title=f"{county}成果")
+            self.jobs[key] = f.make_map_job(county=side.county, requested_by=world.users["county_coordinator" if key == "huaiyuan" else "leader_wuhe"])
+
+    def side(self, key):
+        return getattr(self.world, key)
+
+    def path_value(self, key, resource, name):
+        side = self.side(key)
+        by_resource = {
+            "counties": side.county.code, "towns": side.town.code, "villages": side.village.code,
+            "industries": side.industry.pk, "organisations": side.organisation.pk, "specialists": side.specialist.pk,
+            "teams": side.team.pk, "village-assignments": side.assignment.pk,
+            "industry-assignments": side.industry_assignment.pk, "enterprises": side.enterprise.pk,
+            "service-logs": self.logs[key].uuid, "achievements": self.achievements[key].uuid, "map-jobs": self.jobs[key].pk,
+        }
+        if resource not in by_resource:
+            raise AssertionError(f"the matrix does not know how to name a {resource} row for {{{name}}}: add it")
+        return by_resource[resource]
+
+    def filter_value(self, key, name):
+        side = self.side(key)
+        return {
+            "county": side.county.code, "town": side.town.code, "village": side.village.code,
+            "specialist": side.specialist.pk, "team": side.team.pk, "organisation": side.organisation.pk,
+            "lead_organisation": side.organisation.pk, "industry": side.industry.pk, "search": side.county.name,
+        }.get(name)
+
+    def markers(self, key, extent):
+        side = self.side(key)
+        personal = [side.specialist.name, side.organisation.name, side.team.name, side.enterprise.name,
+                    self.logs[key].description, self.achievements[key].title, side.specialist.mobile]
+        if extent == "personal":
+            return personal
+        return [*personal, side.county.name, side.county.code, side.town.code, side.village.code]
+
+    def public_strings(self, key):
+        """Strings of the side that any role may see: its key industry (whose name holds the county's)."""
+        return [self.side(key).industry.name]
+
+
+def _is_public(resource, extent):
+    return resource == "industries" or (extent == "personal" and resource in ("counties", "towns", "villages"))
+
+
+def _client(user):
+    client = APIClient(headers={"Accept-Language": "en"})
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _body(response):
+    content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    try:
+        return json.dumps(json.loads(content), ensure_ascii=False)
+    except ValueError:
+        return content.decode("utf-8", "replace")
+
+
+@pytest.fixture
+def sides():
+    return Sides(build_world())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_route_leaks_another_sides_rows_or_fails(sides, role, capsys):
+    world = sides.world
+    client = _client(world.users.get(role))
+    foreign, extent = FOREIGN.get(role, ("wuhe", None))
+    markers = sides.markers(foreign, extent) if extent else []
+    checked = 0
+    problems = []
+    rows_before = (ServiceLog.objects.count(), Achievement.objects.count())
+    jobs_before = set(MapJob.objects.values_list("pk", flat=True))
+
+    for path, method, query in _operations():
+        resource = _resource(path)
+        url = path
+        for name in [part[1:-1] for part in path.split("/") if part.startswith("{")]:
+            url = url.replace(f"{{{name}}}", str(sides.path_value(foreign, resource, name)))
+        variants = [{}]
+        if method == "get" and "{" not in path and path not in UNSCOPED:
+            variants += [{name: value} for name in query if (value := sides.filter_value(foreign, name)) is not None]
+        for params in variants:
+            if method == "get":
+                response = client.get(url, params)
+            else:
+                response = getattr(client, method)(url, {}, format="json")
+            checked += 1
+            status, body = response.status_code, _body(response)
+            for public in sides.public_strings(foreign):
+                body = body.replace(public, "")
+            where = f"{role} {method.upper()} {url} {params or ''} -> {status}"
+            if status >= 500:
+                problems.append(f"{where}: server error")
+            if role == "anonymous" and path not in UNSCOPED and status != 401:
+                problems.append(f"{where}: anonymous must get 401")
+            if role == "no_role" and path not in UNSCOPED and status != 403:
+                problems.append(f"{where}: a user with no role must get 403")
+            if extent and "{" in path and not _is_public(resource, extent):
+                # 403 only where the role may not use the route at all (whatever the row), never as a
+                # "this exists but is not yours" that would tell another side's rows from missing ones.
+                allowed = {403, 404} if method == "get" else {403, 404, 405}
+                if status not in allowed:
+                    problems.append(f"{where}: another side's row must answer {sorted(allowed)}")
+            # A key industry names the units that list it (public, as the industry is): not a leak.
+            leaked = [marker for marker in markers if marker in body and not (resource == "industries" and marker.isdigit())]
+            if leaked:
+                problems.append(f"{where}: leaks {leaked}")
+
+    with capsys.disabled():
+        print(f"\nroute matrix: {role}: {checked} requests over {len(_operations())} operations")
+    assert problems == [], "\n".join(problems)
+    if role in FOREIGN or role in ("anonymous", "no_role"):
+        # Writes with empty bodies or at another side's rows changed nothing...
+        assert (ServiceLog.objects.count(), Achievement.objects.count()) == rows_before
+    # ...but a map job with every default is a valid request: it must map only the role's own scope.
+    new_jobs = MapJob.objects.exclude(pk__in=jobs_before)
+    if role in ("anonymous", "no_role"):
+        assert not new_jobs.exists()
+    elif extent == "all":
+        own = sides.side("huaiyuan" if foreign == "wuhe" else "wuhe").county
+        assert {job.county_id for job in new_jobs} <= {own.pk}
