@@ -201,7 +201,7 @@ def _conflict(error):
     ),
     reject=extend_schema(
         request=AchievementRejectSerializer, responses={200: AchievementSerializer},
-        description=_("Reject a submitted achievement with a reason (422 on reason without one); 409 when it was already reviewed."),
+        description=_("Reject a submitted achievement with a reason: 422 naming reason when it is missing, 409 when the achievement was already reviewed."),
     ),
     evidence=extend_schema(
         request={"multipart/form-data": AchievementEvidenceUploadSerializer},

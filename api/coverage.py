@@ -490,7 +490,7 @@ class CountyCoverageSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     villages = VillageTotalsSerializer()
-    industries = IndustryTotalsSerializer(help_text=_("Key industry units of this county-level unit."))
+    industries = IndustryTotalsSerializer(help_text=_("Coverage of the key industries of this county-level unit."))
 
 
 class TownCoverageSerializer(serializers.Serializer):

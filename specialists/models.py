@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from specialists.validators import mask, validate_credit_code, validate_id_number, validate_mobile
 from villages import geometry
@@ -680,10 +681,10 @@ class Achievement(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     class AwardLevel(models.TextChoices):
-        NATIONAL = "national", _("National")
-        PROVINCIAL = "provincial", _("Provincial")
-        CITY = "city", _("City")
-        COUNTY = "county", _("County")
+        NATIONAL = "national", pgettext_lazy("award level", "National")
+        PROVINCIAL = "provincial", pgettext_lazy("award level", "Provincial")
+        CITY = "city", pgettext_lazy("award level", "City")
+        COUNTY = "county", pgettext_lazy("award level", "County")
         OTHER = "other", _("Other")
 
     uuid = models.UUIDField(_("UUID"), unique=True, editable=False, help_text=_("Made by the phone; a retry sends the same one."))

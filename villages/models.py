@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from villages import geometry
 from villages.validators import county_code_validator, town_code_validator, village_code_validator
@@ -34,7 +35,7 @@ class County(Bounded):
 
     class Kind(models.TextChoices):
         DISTRICT = "district", _("District")
-        COUNTY = "county", _("County")
+        COUNTY = "county", pgettext_lazy("county-level unit kind", "County")
         ZONE = "zone", _("Development zone")
 
     code = models.CharField(_("division code"), max_length=6, unique=True, validators=[county_code_validator])
@@ -65,7 +66,7 @@ class Town(Bounded):
     """
 
     class Kind(models.TextChoices):
-        TOWN = "town", _("Town")
+        TOWN = "town", pgettext_lazy("town kind", "Town")
         TOWNSHIP = "township", _("Township")
         SUBDISTRICT = "subdistrict", _("Subdistrict")
 
