@@ -18,5 +18,9 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+# The pages, at the site's root and outside i18n_patterns: their addresses stay the same in both
+# languages (the phone page's offline worker depends on that); the language comes from the cookie
+# that /i18n/setlang/ sets. Last, so that api/ and admin/ match first.
+urlpatterns += [path("", include("frontend.urls"))]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -19,11 +19,12 @@ say "Loading the demo (Bengbu, 2022)"
 
 cat <<MESSAGE
 
-==> Tepai is starting. Open http://$address/admin/ (Ctrl-C stops it).
-    请打开 http://$address/admin/ 并用演示账号登录，密码均为 tepai-demo。
+==> Tepai is starting. Open http://$address/ (Ctrl-C stops it).
+    请打开 http://$address/ 并用演示账号登录，密码均为 tepai-demo。
     Demo logins, all with the password tepai-demo (load_demo listed what each may see, above):
-      admin (superuser), coordinator, coordinator-huaiyuan   staff: log in at /admin/
-      leader, leader-wuhe, specialist                        not staff: no admin site
+      leader, leader-wuhe                                    the dashboard
+      admin (superuser), coordinator, coordinator-huaiyuan   the dashboard; staff also /admin/
+      specialist                                             the specialist's page
 
 MESSAGE
 exec .venv/bin/python manage.py runserver "$address"

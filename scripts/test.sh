@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_common.sh
 
-# gettext compiles the Chinese catalogue; fonts-noto-cjk draws Chinese text on maps.
-ensure_debian_packages gettext fonts-noto-cjk
+# gettext compiles the Chinese catalogue; fonts-noto-cjk draws Chinese text on maps and pages;
+# chromium is the browser the page tests drive (Playwright never downloads one).
+ensure_debian_packages gettext fonts-noto-cjk chromium
 ensure_venv requirements-test.txt
 compile_translations
 

@@ -1,0 +1,123 @@
+/* Tepai.api: the pages' calls to the REST API, on the session cookie with the CSRF token.
+ *
+ *   const data = await Tepai.api.get("villages/", {county: "340321"});   // path under /api/v1/
+ *   await Tepai.api.post("map-jobs/", {kind: "villages", format: "png"});
+ *
+ * Every failure is thrown as a Tepai.ApiError with the API's {code, message, fields}: the
+ * message is in the page's language (the request sends the page's language as Accept-Language),
+ * and a network failure gets a message of its own. Tepai.showError(error) puts one in the page.
+ * Needs the JavaScript catalogue (/jsi18n/) loaded first, for gettext().
+ */
+(function () {
+  "use strict";
+
+  const API_ROOT = "/api/v1/";
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(body.message);
+      this.name = "ApiError";
+      this.status = status;
+      this.code = body.code;
+      this.fields = body.fields || {};
+    }
+  }
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function pageLanguage() {
+    return document.documentElement.lang || "zh-Hans";
+  }
+
+  /* An absolute URL for a path under the API root (or an absolute path), with the non-empty params. */
+  function url(path, params) {
+    const target = new URL(path.startsWith("/") ? path : API_ROOT + path, window.location.origin);
+    Object.entries(params || {}).forEach(([name, value]) => {
+      if (value !== undefined && value !== null && value !== "") {
+        target.searchParams.set(name, value);
+      }
+    });
+    return target;
+  }
+
+  async function request(method, path, options) {
+    const {params, body} = options || {};
+    const headers = {"Accept": "application/json", "Accept-Language": pageLanguage()};
+    if (method !== "GET" && method !== "HEAD") {
+      headers["X-CSRFToken"] = csrfToken();
+    }
+    let payload;
+    if (body instanceof FormData) {
+      payload = body;
+    } else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url(path, params), {method, headers, body: payload, credentials: "same-origin"});
+    } catch (networkError) {
+      throw new ApiError(0, {
+        code: "network",
+        message: gettext("The server could not be reached. Check the connection and try again."),
+      });
+    }
+    let data = null;
+    if ((response.headers.get("Content-Type") || "").includes("json")) {
+      try {
+        data = await response.json();
+      } catch (parseError) {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const message = data && data.message
+        ? data.message
+        : interpolate(gettext("The server answered with an error (%s)."), [response.status]);
+      throw new ApiError(response.status, {
+        code: (data && data.code) || "http_" + response.status,
+        message: message,
+        fields: (data && data.fields) || {},
+      });
+    }
+    return data;
+  }
+
+  /* Show an error (an ApiError or any Error) in `container` (default: the page's notice area). */
+  function showError(error, container) {
+    const target = container || document.getElementById("notices");
+    const box = document.createElement("div");
+    box.className = "error-box";
+    box.setAttribute("role", "alert");
+    const message = document.createElement("p");
+    message.textContent = error && error.message ? error.message : gettext("Something went wrong.");
+    box.appendChild(message);
+    Object.entries((error && error.fields) || {}).forEach(([field, messages]) => {
+      const line = document.createElement("p");
+      line.textContent = field + ": " + [].concat(messages).join(" ");
+      box.appendChild(line);
+    });
+    target.replaceChildren(box);
+    return box;
+  }
+
+  function clearErrors(container) {
+    (container || document.getElementById("notices")).replaceChildren();
+  }
+
+  window.Tepai = Object.assign(window.Tepai || {}, {
+    ApiError: ApiError,
+    api: {
+      root: API_ROOT,
+      url: url,
+      request: request,
+      get: (path, params) => request("GET", path, {params: params}),
+      post: (path, body, params) => request("POST", path, {body: body, params: params}),
+    },
+    showError: showError,
+    clearErrors: clearErrors,
+  });
+})();

@@ -1,0 +1,191 @@
+"""Page tests: plain Django-client fixtures, and a real Chromium driven by Playwright.
+
+Browser tests are marked `@pytest.mark.browser` and take the `page` fixture: a fresh browser
+context on pytest-django's live server, whose console errors, uncaught page errors and requests to
+any other host (which fail: the browser's proxy for them is not there) fail the test, since pages
+must work on a network with no internet. Chromium is Debian's
+(/usr/bin/chromium, installed by scripts/test.sh); Playwright never downloads a browser. Without
+Chromium or Playwright the browser tests are skipped with the reason, except under CI=true, where
+they fail.
+
+    @pytest.mark.browser
+    def test_something(page, world, sign_in):
+        sign_in(page, world.users["leader_city"])
+        page.goto("/dashboard/")
+
+`page.goto("/path/")` is relative to the live server. `shoot(page, name)` saves a screenshot in
+the test run's folder, or in TEPAI_SHOTS_DIR when that is set.
+"""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.frontend import build_map_world
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--headless"]
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# The discard port: nothing answers there.
+NOWHERE = "http://127.0.0.1:9"
+# Long enough for a map to render on a busy two-core machine.
+TIMEOUT_MS = 30_000
+
+
+def _under_ci():
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _unavailable(reason):
+    if _under_ci():
+        pytest.fail(f"browser tests cannot run under CI: {reason}", pytrace=False)
+    pytest.skip(f"browser tests need {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle():
+    """Failed sign-ins are counted in the (per-process) cache; every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(db):
+    return build_map_world()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        _unavailable(f"Debian's chromium at {CHROMIUM} (apt-get install chromium; scripts/test.sh installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package (pip install -r requirements-test.txt)")
+    # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from
+    # a thread with a running loop; the tests build their rows with the ORM beside the browser.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        # Every host but this machine goes through a proxy that is not there, so a page that
+        # reaches out fails to load it and says so (the page fixture reports it). A proxy rather
+        # than a Playwright route: a route runs each request through this thread, which stalls the
+        # page whenever the test is busy elsewhere.
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, proxy={"server": NOWHERE, "bypass": "localhost,127.0.0.1"},
+        )
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class BrowserProblems:
+    """What went wrong in the page: console errors, uncaught errors, requests to other hosts."""
+
+    def __init__(self):
+        self.found = []
+        self._allowed = []
+
+    def allow(self, pattern):
+        """Expect console errors matching `pattern` (a regular expression), e.g. the status of a refused request."""
+        self._allowed.append(re.compile(pattern))
+
+    def add(self, text):
+        self.found.append(text)
+
+    def take(self):
+        """The problems found so far, which no longer count against the test."""
+        found, self.found = self.found, []
+        return found
+
+    def unexpected(self):
+        return [text for text in self.found if not any(pattern.search(text) for pattern in self._allowed)]
+
+
+@pytest.fixture
+def browser_problems():
+    return BrowserProblems()
+
+
+def _open_context(browser, live_server, problems, viewport, language):
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    if language:
+        context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    own = urlsplit(live_server.url).netloc
+
+    def elsewhere(request):
+        target = urlsplit(request.url)
+        return target.scheme in ("http", "https", "ws", "wss") and target.netloc != own
+
+    page = context.new_page()
+    # Requests to other hosts fail at the proxy (see `browser`); name each one.
+    page.on("requestfailed", lambda request: elsewhere(request) and problems.add(f"request to another host: {request.url}"))
+    page.on("console", lambda message: message.type == "error" and problems.add(f"console error: {message.text} ({message.location.get('url')})"))
+    page.on("pageerror", lambda error: problems.add(f"page error: {error}"))
+    return context, page
+
+
+@pytest.fixture
+def open_page(browser, live_server, browser_problems):
+    """open_page(viewport=DESKTOP, language=None) -> a new page in a context of its own; fails the test on any problem."""
+    contexts = []
+
+    def opener(viewport=DESKTOP, language=None):
+        context, page = _open_context(browser, live_server, browser_problems, viewport, language)
+        contexts.append(context)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+    unexpected = browser_problems.unexpected()
+    if unexpected:
+        pytest.fail("the page had problems:\n" + "\n".join(unexpected), pytrace=False)
+
+
+@pytest.fixture
+def page(open_page):
+    """A desktop-width page in the default language (Chinese)."""
+    return open_page()
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """sign_in(page, user): give the page's browser context a session of `user`, as the login form would."""
+    from django.test import Client
+
+    def signer(page, user):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
+
+    return signer
+
+
+@pytest.fixture
+def shoot(tmp_path_factory):
+    """shoot(page, name): a full-page screenshot, for people to look at."""
+    folder = Path(os.environ.get("TEPAI_SHOTS_DIR") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def shooter(page, name):
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shooter

@@ -1,0 +1,128 @@
+"""The leaders' dashboard in a real browser: figures, the coloured map, a village's popup, scope, map jobs."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from specialists.models import MapJob
+from specialists.selectors import headline_figures
+from tests.frontend import COLOURS
+from tests.frontend.conftest import DESKTOP, PHONE
+
+pytestmark = pytest.mark.browser
+
+
+def _open_dashboard(page, sign_in, user, query=""):
+    sign_in(page, user)
+    page.goto("/dashboard/" + query)
+    # The map is drawn once the villages' GeoJSON is in; the matrix once its table is.
+    page.locator("path.village").first.wait_for()
+    page.locator("#industry-table").wait_for()
+
+
+def _fill(page, village):
+    return page.locator(f"path.village-{village.code}").get_attribute("fill")
+
+
+def test_a_leader_sees_the_figures_and_the_villages_coloured_by_status(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+
+    figures = page.locator("#headline-figures").inner_text()
+    assert str(headline_figures()["specialists"]) in figures
+    assert page.locator("path.village").count() == 6
+    for side in (world.huaiyuan, world.wuhe):
+        for status, village in side.villages.items():
+            assert _fill(page, village) == COLOURS[status], (village.name, status)
+    counts = {item.get_attribute("data-status"): item.locator(".count").inner_text() for item in page.locator("#map-legend li[data-status]").all()}
+    assert counts == {"covered": "(2)", "at_risk": "(1)", "uncovered": "(2)", "community": "(1)"}
+
+
+def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+
+    page.locator(f"path.village-{world.huaiyuan.villages['covered'].code}").click()
+    popup = page.locator(".village-popup")
+    popup.locator(".popup-logs li").first.wait_for()
+
+    assert popup.locator("h3").inner_text() == "荆山村"
+    (serving,) = popup.locator(".popup-specialists li").all_inner_texts()
+    assert serving.startswith("张怀远 ")
+    assert str(world.huaiyuan.villages["covered"].assignments.get().start_date) in serving
+    assert "石榴嫁接技术指导" in popup.locator(".popup-logs").inner_text()
+
+    # An uncovered village says that nobody serves it.
+    page.locator(".leaflet-popup-close-button").click()
+    page.locator(f"path.village-{world.wuhe.villages['uncovered'].code}").click()
+    page.locator(".village-popup .popup-specialists p").filter(has_text=re.compile(r"\S")).wait_for()
+    assert page.locator(".village-popup h3").inner_text() == "大新村"
+    assert page.locator(".village-popup .popup-specialists li").count() == 0
+
+
+def test_the_industry_matrix_names_the_covering_team_and_marks_the_gap(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+
+    rows = {row.locator("th").inner_text(): row.locator("td").all_inner_texts() for row in page.locator("#industry-table tbody tr").all()}
+
+    # Industries across by name: 石榴 (key in 怀远县, covered), 螃蟹 (key in 五河县, no team).
+    assert page.locator("#industry-table thead th").all_inner_texts()[1:] == ["石榴", "螃蟹"]
+    assert rows["怀远县"][0] == "怀远石榴特派团"
+    assert rows["怀远县"][1] == "–"
+    assert rows["五河县"][0] == "–"
+    assert page.locator("#industry-table tr[data-county='349322'] td.gap").count() == 1
+
+
+def test_a_county_leader_sees_nothing_of_another_county(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_wuhe"])
+    page.locator(f"path.village-{world.wuhe.villages['covered'].code}").click()
+    page.locator(".village-popup .popup-specialists li").wait_for()
+    page.locator(".village-popup .popup-logs p, .village-popup .popup-logs li").first.wait_for()
+
+    assert page.locator("path.village").count() == 2
+    # Names, codes and the other unit's industry and team: none of them anywhere in the page or its data.
+    html = page.content()
+    for other in ("怀远", "荆山村", "白莲村", "涂山村", "城关社区", "石榴", world.huaiyuan.county.code, "张怀远"):
+        assert other not in html, other
+    assert "沱湖村" in html and "李五河" in html
+
+
+def test_choosing_a_county_zooms_and_filters_the_map(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+    village = page.locator(f"path.village-{world.wuhe.villages['covered'].code}")
+    width_before = village.bounding_box()["width"]
+
+    page.locator("select[name=county]").select_option(world.wuhe.county.code)
+    page.wait_for_url(re.compile(r"county=349322"))
+    page.locator("path.village").first.wait_for()
+
+    assert page.locator("path.village").count() == 2
+    assert page.locator("#county-table tbody tr").count() == 1
+    # Zoomed in on the unit's villages: the same village is drawn larger.
+    assert village.bounding_box()["width"] > 1.5 * width_before
+
+
+def test_a_map_job_shows_its_progress_and_downloads_the_file(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_wuhe"])
+
+    with page.expect_download() as download:
+        page.locator("#map-jobs button[data-format=png]").click()
+
+    assert download.value.suggested_filename.endswith(".png")
+    assert page.locator("#map-job-progress progress").get_attribute("value") == "100"
+    link = page.locator("#map-job-progress a.map-job-link")
+    assert link.is_visible()
+    job = MapJob.objects.get()
+    assert (job.status, job.format, job.county, job.as_of) == (MapJob.Status.DONE, "png", world.wuhe.county, timezone.localdate())
+    assert link.get_attribute("href").endswith(f"/api/v1/map-jobs/{job.pk}/download/")
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_the_dashboard_fits_phone_and_desktop_widths(open_page, world, sign_in, shoot, name, viewport):
+    page = open_page(viewport=viewport)
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+
+    # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+    map_box = page.locator("#coverage-map").bounding_box()
+    assert map_box["width"] >= viewport["width"] * 0.75 and map_box["height"] >= 300
+    shoot(page, f"dashboard-{name}")
