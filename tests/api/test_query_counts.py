@@ -73,6 +73,19 @@ def _enterprises(n, county):
         f.make_enterprise(village=village)
 
 
+def _service_logs(n, county):
+    village = f.make_village(town=f.make_town(county=county))
+    specialist = f.make_village_assignment(village=village).specialist
+    for _ in range(n):
+        f.make_service_log_photo(log=f.make_service_log(specialist=specialist, village=village))
+
+
+def _achievements(n, county):
+    specialist = _served_specialists(1, county)[0]
+    for _ in range(n):
+        f.make_achievement_evidence(achievement=f.make_achievement(specialist=specialist))
+
+
 # route: (builder, queries). Every count starts with 1 (the user's role), then the page's COUNT(*)
 # and the page's rows (joined to what the rows show); a prefetch adds one for all rows of the page.
 LISTS = {
@@ -86,6 +99,8 @@ LISTS = {
     "village-assignments": (_village_assignments, 3),  # rows joined to specialist, village, town, county
     "industry-assignments": (_industry_assignments, 4),  # rows joined to team and industry, + the page's counties
     "enterprises": (_enterprises, 3),  # rows joined to specialist, village and industry
+    "service-logs": (_service_logs, 4),  # rows joined to specialist and village, + the page's photos
+    "achievements": (_achievements, 4),  # rows joined to specialist, village, industry, reviewer, + the page's evidence
 }
 
 
