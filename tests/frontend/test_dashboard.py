@@ -53,6 +53,7 @@ def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, wor
 
     # An uncovered village says that nobody serves it.
     page.locator(".leaflet-popup-close-button").click()
+    page.locator(".leaflet-popup").wait_for(state="detached")  # it fades out first
     page.locator(f"path.village-{world.wuhe.villages['uncovered'].code}").click()
     page.locator(".village-popup .popup-specialists p").filter(has_text=re.compile(r"\S")).wait_for()
     assert page.locator(".village-popup h3").inner_text() == "大新村"
