@@ -121,7 +121,12 @@ def browser_problems():
 
 
 def _open_context(browser, live_server, problems, viewport, language):
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, accept_downloads=True)
+    # The browser keeps the site's time zone, as the phones and desks in Bengbu do: a time typed
+    # into a page then means the same moment to the page and to the test (and to the server's
+    # "not in the future" rule), whatever zone the machine running the tests is in.
+    context = browser.new_context(
+        base_url=live_server.url, viewport=viewport, accept_downloads=True, timezone_id=settings.TIME_ZONE,
+    )
     context.set_default_timeout(TIMEOUT_MS)
     if language:
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])

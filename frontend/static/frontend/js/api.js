@@ -108,6 +108,29 @@
     (container || document.getElementById("notices")).replaceChildren();
   }
 
+  /* element("a", {href: url, class: "x", text: "label"}, child, ...): a new node. Attributes that
+   * are undefined, null or false are left out, true gives an empty attribute, `text` sets the text;
+   * null and undefined children are skipped. Shared by every page's script. */
+  function element(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(([name, value]) => {
+      if (value === undefined || value === null || value === false) {
+        return;
+      }
+      if (name === "text") {
+        node.textContent = value;
+      } else {
+        node.setAttribute(name, value === true ? "" : value);
+      }
+    });
+    children.forEach((child) => {
+      if (child !== null && child !== undefined) {
+        node.append(child);
+      }
+    });
+    return node;
+  }
+
   window.Tepai = Object.assign(window.Tepai || {}, {
     ApiError: ApiError,
     api: {
@@ -119,5 +142,6 @@
     },
     showError: showError,
     clearErrors: clearErrors,
+    element: element,
   });
 })();

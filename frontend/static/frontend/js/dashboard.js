@@ -22,18 +22,7 @@
   // Simplification of the village boundaries sent to the page, in metres: invisible at city zoom.
   const TOLERANCE_M = 20;
 
-  function element(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attributes || {}).forEach(([name, value]) => {
-      if (name === "text") {
-        node.textContent = value;
-      } else {
-        node.setAttribute(name, value);
-      }
-    });
-    children.forEach((child) => node.append(child));
-    return node;
-  }
+  const element = Tepai.element;
 
   /* ---- The county chooser: a new choice reloads the page for that county-level unit. ---- */
   const countySelect = document.querySelector("#dashboard-filters select[name=county]");

@@ -26,25 +26,7 @@
     reason: gettext("Reason for rejection"),
   };
 
-  function element(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attributes || {}).forEach(([name, value]) => {
-      if (value === undefined || value === null || value === false) {
-        return;
-      }
-      if (name === "text") {
-        node.textContent = value;
-      } else {
-        node.setAttribute(name, value === true ? "" : value);
-      }
-    });
-    children.forEach((child) => {
-      if (child !== null && child !== undefined) {
-        node.append(child);
-      }
-    });
-    return node;
-  }
+  const element = Tepai.element;
 
   /* A name, code or date: shown as it is, never translated by the browser. */
   function verbatim(text, className) {

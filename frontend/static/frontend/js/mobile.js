@@ -39,21 +39,7 @@
 
   /* ---- Small helpers ---- */
 
-  function element(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attributes || {}).forEach(([name, value]) => {
-      if (value === undefined || value === null || value === false) {
-        return;
-      }
-      if (name === "text") {
-        node.textContent = value;
-      } else {
-        node.setAttribute(name, value === true ? "" : value);
-      }
-    });
-    children.filter((child) => child !== null && child !== undefined).forEach((child) => node.append(child));
-    return node;
-  }
+  const element = Tepai.element;
 
   const byId = (id) => document.getElementById(id);
 
