@@ -12,7 +12,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +36,18 @@ EXAMPLES = int(os.environ.get("TEPAI_SCHEMATHESIS_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 ROLES = ["anonymous", "no_role", "city_coordinator", "county_coordinator", "leader_city", "leader_wuhe", "specialist"]
 CASES = {}
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The requests go through the WSGI application, not Django's test client, so Django would close
+    the database connection at the end of each one, and with it the test's transaction (PostgreSQL
+    answers "the connection is closed"). Do what the test client does: leave it open."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _schema():
