@@ -17,7 +17,7 @@ import pytest
 from config.settings import _DEV_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-OURS = ("DJANGO_", "TEPAI_", "DATABASE_", "CELERY_")
+OURS = ("DJANGO_", "TEPAI_", "DATABASE_", "CELERY_", "CACHE_")
 
 READ_SETTINGS = """
 import importlib, json
