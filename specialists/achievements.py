@@ -39,7 +39,7 @@ from specialists.models import (
     Specialist,
     VillageAssignment,
 )
-from specialists.photos import prepare_photo
+from specialists.photos import prepare_photo, read_upload
 from villages.models import Village
 
 MAX_EVIDENCE = 20
@@ -294,24 +294,11 @@ def _file_error(message, code, **params):
     return ValidationError({"file": ValidationError(message, code=code, params=params or None)})
 
 
-def _read_evidence(upload, *, max_bytes: int) -> bytes:
-    declared = getattr(upload, "size", None)
-    if declared is not None and declared > max_bytes:
-        raise _file_error(_("The file is %(size)s bytes; at most %(max)s bytes are allowed."), "too_large", size=declared, max=max_bytes)
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    # One byte more than allowed tells an over-long stream that declared no size.
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise _file_error(_("The file is more than %(max)s bytes; at most %(max)s bytes are allowed."), "too_large", max=max_bytes)
-    return data
-
-
 def prepare_evidence(upload, *, max_bytes: int, max_pixels: int) -> PreparedEvidence:
     """Check an evidence file by its content, never its name: a PDF kept as sent, or a photo
     re-encoded without metadata (specialists.photos). Raises ValidationError on `file` (codes
     too_large, not_accepted, damaged, and the photo codes too_many_pixels, unsupported_format)."""
-    data = _read_evidence(upload, max_bytes=max_bytes)
+    data = read_upload(upload, max_bytes=max_bytes, field="file")
     fingerprint = hashlib.sha256(data).hexdigest()
     if data.startswith(PDF_MAGIC):
         if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:

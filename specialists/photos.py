@@ -36,21 +36,32 @@ class PreparedPhoto:
     fingerprint: str  # SHA-256 of the bytes as uploaded, to recognise a retried upload
 
 
-def _error(message, code, **params):
-    return ValidationError({"image": ValidationError(message, code=code, params=params or None)})
+def _error(message, code, field="image", **params):
+    return ValidationError({field: ValidationError(message, code=code, params=params or None)})
 
 
-def read_upload(upload, *, max_bytes: int) -> bytes:
-    """The upload's bytes, refusing it before reading when it declares more than max_bytes."""
+def _too_large_messages(field):
+    # Named for what the field holds: a photo, or any evidence file (achievements).
+    if field == "image":
+        return (_("The photo is %(size)s bytes; at most %(max)s bytes are allowed."),
+                _("The photo is more than %(max)s bytes; at most %(max)s bytes are allowed."))
+    return (_("The file is %(size)s bytes; at most %(max)s bytes are allowed."),
+            _("The file is more than %(max)s bytes; at most %(max)s bytes are allowed."))
+
+
+def read_upload(upload, *, max_bytes: int, field: str = "image") -> bytes:
+    """The upload's bytes, refusing it (ValidationError on `field`, code too_large) before reading
+    when it declares more than max_bytes, and after reading one byte more when it declared nothing."""
+    declared_too_large, read_too_large = _too_large_messages(field)
     declared = getattr(upload, "size", None)
     if declared is not None and declared > max_bytes:
-        raise _error(_("The photo is %(size)s bytes; at most %(max)s bytes are allowed."), "too_large", size=declared, max=max_bytes)
+        raise _error(declared_too_large, "too_large", field, size=declared, max=max_bytes)
     if hasattr(upload, "seek"):
         upload.seek(0)
     # One byte more than allowed tells an over-long stream that declared no size.
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise _error(_("The photo is more than %(max)s bytes; at most %(max)s bytes are allowed."), "too_large", max=max_bytes)
+        raise _error(read_too_large, "too_large", field, max=max_bytes)
     return data
 
 
