@@ -82,6 +82,13 @@ def _entry(page, state=None):
     return page.locator(selector)
 
 
+def _edit(page, entry):
+    """Opens a refused entry in the form. The form is filled after the entry is read back from
+    IndexedDB, so wait for the editing note before reading or changing a field."""
+    entry.locator("button[data-action=edit]").click()
+    page.locator("#log-editing").wait_for(state="visible")
+
+
 def _new_logs(world):
     return ServiceLog.objects.exclude(pk=world.log.pk)
 
@@ -163,7 +170,7 @@ def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, wor
     assert not _new_logs(world).exists()
     _shoot(page, "refused")
 
-    failed.locator("button[data-action=edit]").click()
+    _edit(page, failed)
     page.locator("#log-occurred-at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     page.locator("#log-form button[type=submit]").click()
     _entry(page, "sent").wait_for()
@@ -190,7 +197,7 @@ def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes
     failed.wait_for()
     assert f"UUID {taken}" in failed.locator(".error-box").inner_text()
 
-    failed.locator("button[data-action=edit]").click()
+    _edit(page, failed)
     assert page.locator("#log-description").input_value() == "重复的编号"
     page.locator("#log-form button[type=submit]").click()
     sent = _entry(page, "sent")
