@@ -173,6 +173,14 @@ class VillageAssignmentEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text=_("The last day the specialist serves the village."))
 
 
+class VillageAssignmentReassignSerializer(serializers.Serializer):
+    """Hand the village to another specialist: the current one serves until the day before `start_date`."""
+
+    specialist = serializers.PrimaryKeyRelatedField(queryset=Specialist.objects.all(), help_text=_("The successor's id."))
+    start_date = serializers.DateField(help_text=_("The successor's first day; the current specialist serves until the day before."))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class IndustryAssignmentEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text=_("The last day the team serves the key industry."))
 

@@ -18,7 +18,12 @@ from api.exceptions import PayloadTooLarge, error_body
 from api.negotiation import language_from_accept
 from api.permissions import CoordinatorWrites, SpecialistWrites
 from specialists import access
-from specialists.assignments import industry_assignment_create, industry_assignment_end
+from specialists.assignments import (
+    AssignmentAlreadyEnded,
+    industry_assignment_create,
+    industry_assignment_end,
+    village_assignment_reassign,
+)
 from specialists.models import VillageAssignment
 from specialists.service_logs import service_log_photo_add, service_log_record
 
@@ -127,6 +132,7 @@ class TeamViewSet(ScopedViewSet):
 @extend_schema_view(
     create=extend_schema(request=serializers.VillageAssignmentCreateSerializer, responses={201: serializers.VillageAssignmentSerializer}),
     end=extend_schema(request=serializers.VillageAssignmentEndSerializer, responses={200: serializers.VillageAssignmentSerializer}),
+    reassign=extend_schema(request=serializers.VillageAssignmentReassignSerializer, responses={201: serializers.VillageAssignmentSerializer}),
 )
 class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
     """Specialists assigned to villages. Coordinators create and end them within their scope;
@@ -164,6 +170,21 @@ class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
         assignment.full_clean()
         _save(assignment, update_fields=["end_date"])
         return self._answer(assignment, status.HTTP_200_OK)
+
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """Hand the village to another specialist from `start_date`: this assignment ends the day
+        before and the successor's begins, both or neither. Answers the successor's assignment."""
+        assignment = self.get_object()
+        incoming = serializers.VillageAssignmentReassignSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            successor = village_assignment_reassign(assignment=assignment, **incoming.validated_data)
+        except AssignmentAlreadyEnded as ended:
+            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": ended.end_date}) from None
+        except IntegrityError:
+            raise Conflict() from None
+        return self._answer(successor, status.HTTP_201_CREATED)
 
 
 def _save(assignment, **kwargs):

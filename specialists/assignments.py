@@ -1,10 +1,21 @@
-"""Writes of industry assignments: a team and its county-level units change together."""
+"""Writes of assignments that change more than one row: a team and its county-level units change
+together; a village handed to another specialist ends one assignment and starts the next together."""
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from specialists.models import IndustryAssignment
+from specialists.models import IndustryAssignment, VillageAssignment
+
+
+class AssignmentAlreadyEnded(Exception):
+    """The assignment to be changed has an end date already (perhaps set by someone a moment ago)."""
+
+    def __init__(self, end_date):
+        super().__init__(end_date)
+        self.end_date = end_date
 
 
 def industry_assignment_create(*, team, industry, counties, start_date, end_date=None, note=None) -> IndustryAssignment:
@@ -42,3 +53,34 @@ def industry_assignment_end(*, assignment, end_date) -> IndustryAssignment:
     assignment.full_clean()
     assignment.save(update_fields=["end_date"])
     return assignment
+
+
+def village_assignment_reassign(*, assignment, specialist, start_date, note="") -> VillageAssignment:
+    """Hand a running village assignment to `specialist` from `start_date`, in one transaction.
+
+    The current specialist serves until the day before (only their first day, when the successor
+    starts that same day); the successor's assignment is open-ended. Either both rows are written or
+    neither: a refusal of the new assignment leaves the current one running. The current row is
+    locked first, so of two coordinators handing the same village on at once, one is told it has
+    ended (AssignmentAlreadyEnded) instead of both succeeding.
+
+    Coordinators only; the caller has checked that the user may change this assignment and name
+    this specialist. Both writes go through save(), so the coverage spans follow.
+    """
+    with transaction.atomic():
+        current = VillageAssignment.objects.select_for_update().select_related("specialist", "village").get(pk=assignment.pk)
+        if current.end_date is not None:
+            raise AssignmentAlreadyEnded(current.end_date)
+        if specialist.pk == current.specialist_id:
+            raise ValidationError({"specialist": _("%(specialist)s already serves %(village)s; choose another specialist.")
+                                   % {"specialist": specialist.name, "village": current.village.name}})
+        if start_date < current.start_date:
+            raise ValidationError({"start_date": _("The successor cannot start before the current assignment began (%(day)s).")
+                                   % {"day": current.start_date.isoformat()}})
+        current.end_date = max(start_date - datetime.timedelta(days=1), current.start_date)
+        current.full_clean()
+        current.save(update_fields=["end_date"])
+        successor = VillageAssignment(specialist=specialist, village=current.village, start_date=start_date, note=note)
+        successor.full_clean()  # the successor's own overlaps with their earlier assignments here
+        successor.save()
+    return successor

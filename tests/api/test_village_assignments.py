@@ -143,3 +143,105 @@ def test_malformed_input_is_400_with_every_field_named(world):
 
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"specialist", "village", "start_date"}
+
+
+# --- reassign: hand a village to another specialist, both rows or neither -----------------------
+
+def _reassign(user, assignment, **data):
+    return _client(user).post(f"{URL}{assignment.pk}/reassign/", data, format="json", headers={"Accept-Language": "en"})
+
+
+def test_a_county_coordinator_hands_a_village_to_another_specialist_without_a_gap(world):
+    current = world.huaiyuan.assignment
+    successor = f.make_specialist(name="王接任")
+
+    response = _reassign(world.users["county_coordinator"], current, specialist=successor.pk, start_date="2024-07-01", note="接替")
+
+    assert response.status_code == 201, response.json()
+    created = VillageAssignment.objects.get(specialist=successor)
+    assert response.json()["id"] == created.pk
+    assert (response.json()["specialist"], response.json()["start_date"], response.json()["end_date"], response.json()["note"]) == (
+        {"id": successor.pk, "name": "王接任"}, "2024-07-01", None, "接替",
+    )
+    current.refresh_from_db()
+    assert current.end_date == datetime.date(2024, 6, 30)
+    # The spans were worked out on save: the village stays covered across the handover.
+    spans = VillageCoverageSpan.objects.filter(village=current.village, start_date__gte=current.start_date)
+    assert spans.exists() and not spans.filter(covered=False).exists()
+
+
+def test_a_successor_starting_the_same_day_as_the_current_one_leaves_it_that_one_day(world):
+    current = world.huaiyuan.assignment
+
+    response = _reassign(world.users["city_coordinator"], current, specialist=f.make_specialist().pk, start_date=current.start_date.isoformat())
+
+    assert response.status_code == 201, response.json()
+    current.refresh_from_db()
+    assert current.end_date == current.start_date
+
+
+def test_a_refused_successor_leaves_the_current_assignment_running(world):
+    current = world.huaiyuan.assignment
+    successor = f.make_specialist()
+    # The successor already serves the village from 2024-07-10: their new assignment would overlap it.
+    f.make_village_assignment(specialist=successor, village=current.village, start_date=datetime.date(2024, 7, 10))
+
+    response = _reassign(world.users["county_coordinator"], current, specialist=successor.pk, start_date="2024-07-01")
+
+    assert response.status_code == 422
+    assert "overlaps these dates" in response.json()["message"]
+    current.refresh_from_db()
+    assert current.end_date is None
+    assert VillageAssignment.objects.filter(specialist=successor).count() == 1
+
+
+@pytest.mark.parametrize(("field", "start_date", "same", "expected"), [
+    ("specialist", "2024-07-01", True, "张怀远 already serves 怀远县村; choose another specialist."),
+    ("start_date", "2023-02-28", False, "The successor cannot start before the current assignment began (2023-03-01)."),
+])
+def test_a_successor_who_is_the_same_specialist_or_starts_too_early_is_named_in_the_error(world, field, start_date, same, expected):
+    current = world.huaiyuan.assignment
+    specialist = current.specialist if same else f.make_specialist()
+
+    response = _reassign(world.users["county_coordinator"], current, specialist=specialist.pk, start_date=start_date)
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {field: [expected]}
+    current.refresh_from_db()
+    assert current.end_date is None
+    assert VillageAssignment.objects.count() == 2
+
+
+def test_an_ended_assignment_cannot_be_reassigned(world):
+    current = world.huaiyuan.assignment
+    current.end_date = datetime.date(2024, 6, 30)
+    current.save()
+
+    response = _reassign(world.users["county_coordinator"], current, specialist=f.make_specialist().pk, start_date="2024-07-01")
+
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    assert response.json()["message"] == "This assignment already ended on 2024-06-30."
+    assert VillageAssignment.objects.count() == 2
+
+
+def test_reassigning_another_countys_assignment_answers_404_and_others_may_not(world):
+    successor = f.make_specialist()
+
+    other_county = _reassign(world.users["county_coordinator"], world.wuhe.assignment, specialist=successor.pk, start_date="2024-07-01")
+    refused = {role: _reassign(world.users[role], world.wuhe.assignment, specialist=successor.pk, start_date="2024-07-01").status_code
+               for role in ["leader_city", "leader_wuhe", "specialist", "no_role"]}
+    anonymous = _client(None).post(f"{URL}{world.wuhe.assignment.pk}/reassign/", {"specialist": successor.pk, "start_date": "2024-07-01"}, format="json")
+
+    assert other_county.status_code == 404
+    assert refused == {"leader_city": 403, "leader_wuhe": 403, "specialist": 403, "no_role": 403}
+    assert anonymous.status_code == 401
+    world.wuhe.assignment.refresh_from_db()
+    assert world.wuhe.assignment.end_date is None
+    assert not VillageAssignment.objects.filter(specialist=successor).exists()
+
+
+def test_malformed_reassign_input_is_400_with_every_field_named(world):
+    response = _reassign(world.users["city_coordinator"], world.wuhe.assignment, specialist="x", start_date="tomorrow")
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"specialist", "start_date"}

@@ -2,14 +2,13 @@
 
 import datetime
 import io
-import threading
 import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -26,6 +25,7 @@ from specialists.achievements import (
 from specialists.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease, Specialist, UserRole
 from specialists.selectors import headline_figures
 from tests import factories as f
+from tests.concurrency import at_once
 from tests.specialists.test_photos import camera_exif, image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -503,29 +503,6 @@ def test_an_achievement_has_a_bounded_number_of_files(assignment):
 
 # --- at the same time, on PostgreSQL ------------------------------------------------------------
 
-def _at_once(count, work):
-    """Run work(i) in `count` threads released together; (results, failures)."""
-    barrier = threading.Barrier(count)
-    results, failures = [], []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results.append(work(i))
-        except Exception as error:  # reported by the caller, with the thread's error
-            failures.append(error)
-        finally:
-            # Each thread has its own connection; left open, it would stop the test database being dropped.
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results, failures
-
-
 @pytest.mark.services("postgresql")
 @pytest.mark.django_db(transaction=True)
 def test_five_simultaneous_verifications_count_the_increase_once():
@@ -533,7 +510,7 @@ def test_five_simultaneous_verifications_count_the_increase_once():
     coordinator = f.make_user_role(role=UserRole.Role.COORDINATOR).user
     achievement, _ = submit(assignment, kind=Kind.FARMER_INCOME, amount_yuan=70_000)
 
-    results, failures = _at_once(5, lambda i: achievement_verify(achievement=achievement, reviewer=coordinator))
+    results, failures = at_once(5, lambda i: achievement_verify(achievement=achievement, reviewer=coordinator))
 
     assert len(results) == 1
     assert len(failures) == 4 and all(isinstance(error, AchievementReviewed) for error in failures), failures
@@ -550,7 +527,7 @@ def test_simultaneous_verifications_of_different_increases_all_count_in_one_row(
         submit(assignment, uuid=uuid.uuid4(), kind=Kind.FARMER_INCOME, amount_yuan=1_000 * (i + 1))[0] for i in range(5)
     ]
 
-    results, failures = _at_once(5, lambda i: achievement_verify(achievement=achievements[i], reviewer=coordinator))
+    results, failures = at_once(5, lambda i: achievement_verify(achievement=achievements[i], reviewer=coordinator))
 
     assert failures == []
     # No row existed: the first increases race to create it, and every amount lands in the one row.

@@ -376,6 +376,8 @@
       ? gettext("The new specialist starts on this day; the current one serves until the day before.")
       : gettext("The first day the specialist serves the village.");
     assignStart.value = target.startDate || config.today;
+    // A successor cannot start before the current assignment began (the API says so too).
+    assignStart.min = replacing ? replacing.start_date : "";
     assignSubmit.textContent = replacing ? gettext("Reassign") : gettext("Assign");
     assignDialog.showModal();
     loadSuggestions();
@@ -403,22 +405,12 @@
     const name = chosen.closest(".suggestion").querySelector(".row-title").textContent;
     assignSubmit.disabled = true;
     try {
-      // The new assignment first: should it be refused, the village keeps the specialist it has.
-      await api.post("village-assignments/", {
-        specialist: Number(chosen.value), village: target.village.code, start_date: start, note: document.getElementById("assign-note").value,
-      });
+      const note = document.getElementById("assign-note").value;
       if (target.replacing) {
-        const lastDay = later(addDays(start, -1), target.replacing.start_date);
-        try {
-          await api.post("village-assignments/" + target.replacing.id + "/end/", {end_date: lastDay});
-        } catch (error) {
-          // Half done: say exactly what stands, and show it.
-          error.message = interpolate(gettext("%(name)s is assigned, but the current assignment could not be ended: %(reason)s"),
-            {name: name, reason: error.message}, true);
-          showFormError(assignForm, assignErrors, error);
-          await refreshAfterChange();
-          return;
-        }
+        // One call: the current assignment ends the day before and the successor's begins, both or neither.
+        await api.post("village-assignments/" + target.replacing.id + "/reassign/", {specialist: Number(chosen.value), start_date: start, note: note});
+      } else {
+        await api.post("village-assignments/", {specialist: Number(chosen.value), village: target.village.code, start_date: start, note: note});
       }
       assignDialog.close();
       announce(phrase(gettext("%(name)s now serves %(village)s."), {name: name, village: target.village.name}));
