@@ -181,6 +181,12 @@ class VillageAssignmentReassignSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class VillageAssignmentExtendSerializer(serializers.Serializer):
+    end_date = serializers.DateField(
+        allow_null=True, help_text=_("The new last day, after the planned one; null leaves the assignment open-ended."),
+    )
+
+
 class IndustryAssignmentEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text=_("The last day the team serves the key industry."))
 

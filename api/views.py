@@ -20,8 +20,10 @@ from api.permissions import CoordinatorWrites, SpecialistWrites
 from specialists import access
 from specialists.assignments import (
     AssignmentAlreadyEnded,
+    AssignmentOpenEnded,
     industry_assignment_create,
     industry_assignment_end,
+    village_assignment_extend,
     village_assignment_reassign,
 )
 from specialists.models import VillageAssignment
@@ -133,6 +135,7 @@ class TeamViewSet(ScopedViewSet):
     create=extend_schema(request=serializers.VillageAssignmentCreateSerializer, responses={201: serializers.VillageAssignmentSerializer}),
     end=extend_schema(request=serializers.VillageAssignmentEndSerializer, responses={200: serializers.VillageAssignmentSerializer}),
     reassign=extend_schema(request=serializers.VillageAssignmentReassignSerializer, responses={201: serializers.VillageAssignmentSerializer}),
+    extend=extend_schema(request=serializers.VillageAssignmentExtendSerializer, responses={200: serializers.VillageAssignmentSerializer}),
 )
 class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
     """Specialists assigned to villages. Coordinators create and end them within their scope;
@@ -185,6 +188,23 @@ class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
         except IntegrityError:
             raise Conflict() from None
         return self._answer(successor, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """Move a planned end date later, or drop it (`end_date` null), while it has not passed; for
+        villages at risk whose specialist stays on."""
+        assignment = self.get_object()
+        incoming = serializers.VillageAssignmentExtendSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            village_assignment_extend(assignment=assignment, end_date=incoming.validated_data["end_date"])
+        except AssignmentAlreadyEnded as ended:
+            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": ended.end_date}) from None
+        except AssignmentOpenEnded:
+            raise Conflict(_("This assignment has no end date to move.")) from None
+        except IntegrityError:
+            raise Conflict() from None
+        return self._answer(assignment, status.HTTP_200_OK)
 
 
 def _save(assignment, **kwargs):

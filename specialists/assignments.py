@@ -1,10 +1,12 @@
-"""Writes of assignments that change more than one row: a team and its county-level units change
-together; a village handed to another specialist ends one assignment and starts the next together."""
+"""Writes of assignments that need more than one save: a team and its county-level units change
+together; a village handed to another specialist ends one assignment and starts the next together;
+a planned end is moved only while it has not passed, under a row lock."""
 
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from specialists.models import IndustryAssignment, VillageAssignment
@@ -16,6 +18,10 @@ class AssignmentAlreadyEnded(Exception):
     def __init__(self, end_date):
         super().__init__(end_date)
         self.end_date = end_date
+
+
+class AssignmentOpenEnded(Exception):
+    """The assignment has no end date to move."""
 
 
 def industry_assignment_create(*, team, industry, counties, start_date, end_date=None, note=None) -> IndustryAssignment:
@@ -84,3 +90,27 @@ def village_assignment_reassign(*, assignment, specialist, start_date, note="") 
         successor.full_clean()  # the successor's own overlaps with their earlier assignments here
         successor.save()
     return successor
+
+
+def village_assignment_extend(*, assignment, end_date, today=None) -> VillageAssignment:
+    """Move a planned end date later, or drop it (`end_date` None: open-ended again).
+
+    Only while the planned end has not passed: a past end date is history (AssignmentAlreadyEnded).
+    An open-ended assignment has nothing to extend (AssignmentOpenEnded). The row is locked while
+    it is checked and saved, so two coordinators cannot both move it. Saved through save(), so the
+    coverage spans follow.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        current = VillageAssignment.objects.select_for_update().select_related("specialist", "village").get(pk=assignment.pk)
+        if current.end_date is None:
+            raise AssignmentOpenEnded()
+        if current.end_date < today:
+            raise AssignmentAlreadyEnded(current.end_date)
+        if end_date is not None and end_date <= current.end_date:
+            raise ValidationError({"end_date": _("Give a day after the planned end (%(day)s), or none to leave it open-ended.")
+                                   % {"day": current.end_date.isoformat()}})
+        current.end_date = end_date
+        current.full_clean()  # the specialist's later assignments to this village must not overlap
+        current.save(update_fields=["end_date"])
+    return current

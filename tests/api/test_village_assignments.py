@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from specialists.models import VillageAssignment, VillageCoverageSpan
@@ -245,3 +246,94 @@ def test_malformed_reassign_input_is_400_with_every_field_named(world):
 
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"specialist", "start_date"}
+
+
+# --- extend: a planned end moved later, or dropped, while it has not passed ---------------------
+
+def _extend(user, assignment, end_date):
+    return _client(user).post(f"{URL}{assignment.pk}/extend/", {"end_date": end_date}, format="json", headers={"Accept-Language": "en"})
+
+
+def _planned(assignment, days_from_today):
+    assignment.end_date = timezone.localdate() + datetime.timedelta(days=days_from_today)
+    assignment.save()
+    return assignment.end_date
+
+
+@pytest.mark.parametrize("open_ended", [False, True])
+def test_a_county_coordinator_extends_an_assignment_at_risk_and_the_village_stays_covered(world, open_ended):
+    current = world.huaiyuan.assignment
+    planned = _planned(current, 10)
+    later = None if open_ended else planned + datetime.timedelta(days=365)
+
+    response = _extend(world.users["county_coordinator"], current, later and later.isoformat())
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["end_date"] == (later and later.isoformat())
+    current.refresh_from_db()
+    assert current.end_date == later
+    # The spans follow the save: uncovered only from the day after the new end, if any.
+    uncovered = VillageCoverageSpan.objects.filter(village=current.village, covered=False, start_date__gt=current.start_date)
+    assert list(uncovered.values_list("start_date", flat=True)) == ([] if open_ended else [later + datetime.timedelta(days=1)])
+
+
+def test_an_extension_must_be_later_than_the_planned_end(world):
+    planned = _planned(world.huaiyuan.assignment, 10)
+
+    response = _extend(world.users["county_coordinator"], world.huaiyuan.assignment, planned.isoformat())
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "end_date": [f"Give a day after the planned end ({planned.isoformat()}), or none to leave it open-ended."],
+    }
+
+
+def test_an_extension_that_would_overlap_the_specialists_next_assignment_is_refused(world):
+    current = world.huaiyuan.assignment
+    planned = _planned(current, 10)
+    f.make_village_assignment(specialist=current.specialist, village=current.village, start_date=planned + datetime.timedelta(days=30))
+
+    response = _extend(world.users["county_coordinator"], current, None)
+
+    assert response.status_code == 422
+    assert "overlaps these dates" in response.json()["message"]
+    current.refresh_from_db()
+    assert current.end_date == planned
+
+
+@pytest.mark.parametrize(("days", "message"), [
+    (None, "This assignment has no end date to move."),
+    (-1, "This assignment already ended on {day}."),
+])
+def test_an_open_ended_or_past_assignment_has_nothing_to_extend(world, days, message):
+    current = world.huaiyuan.assignment
+    planned = None if days is None else _planned(current, days)
+
+    response = _extend(world.users["city_coordinator"], current, "2099-12-31")
+
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    assert response.json()["message"] == message.format(day=planned and planned.isoformat())
+    current.refresh_from_db()
+    assert current.end_date == planned
+
+
+def test_extending_another_countys_assignment_answers_404_and_others_may_not(world):
+    planned = _planned(world.wuhe.assignment, 10)
+
+    other_county = _extend(world.users["county_coordinator"], world.wuhe.assignment, None)
+    refused = {role: _extend(world.users[role], world.wuhe.assignment, None).status_code
+               for role in ["leader_city", "leader_wuhe", "specialist", "no_role"]}
+
+    assert other_county.status_code == 404
+    assert refused == {"leader_city": 403, "leader_wuhe": 403, "specialist": 403, "no_role": 403}
+    world.wuhe.assignment.refresh_from_db()
+    assert world.wuhe.assignment.end_date == planned
+
+
+def test_an_extension_must_say_its_end_date_even_when_none(world):
+    _planned(world.huaiyuan.assignment, 10)
+
+    response = _client(world.users["city_coordinator"]).post(f"{URL}{world.huaiyuan.assignment.pk}/extend/", {}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["end_date"]
