@@ -154,10 +154,15 @@
     const main = element("div", {class: "row-main"},
       villageTitle(gap.village),
       verbatim(place(gap.village.code, gap.town.name, gap.county.name), "row-place muted"));
+    const actions = element("div", {class: "row-actions"}, button);
     if (gap.kind === "at_risk" && gap.last_end_date) {
       main.append(element("span", {class: "row-note warn-text"}, phrase(gettext("Served until %(day)s"), {day: gap.last_end_date})));
+      // Its running assignments, where each can be extended or given a successor.
+      const show = element("button", {type: "button", class: "secondary small-button", "data-action": "show-assignments", text: gettext("Its assignments")});
+      show.addEventListener("click", () => showAssignmentsOf(gap.village));
+      actions.prepend(show);
     }
-    return element("li", {class: "row gap-row", "data-village": gap.village.code}, main, element("div", {class: "row-actions"}, button));
+    return element("li", {class: "row gap-row", "data-village": gap.village.code}, main, actions);
   }
 
   async function loadGaps(kind) {
@@ -225,12 +230,14 @@
       }));
       actions.append(end, reassign);
     } else {
-      // The API keeps an end date once set: plan who follows from the next day instead.
+      // A planned end: the same specialist stays on (extend), or another follows from the next day.
+      const extend = element("button", {type: "button", class: "secondary small-button", "data-action": "extend", text: gettext("Extend")});
+      extend.addEventListener("click", () => openExtend(assignment));
       const successor = element("button", {type: "button", class: "secondary small-button", "data-action": "successor", text: gettext("Assign a successor")});
       successor.addEventListener("click", () => openAssign({
         village: assignment.village, town: assignment.town, county: assignment.county, startDate: later(addDays(assignment.end_date, 1), config.today),
       }));
-      actions.append(successor);
+      actions.append(extend, successor);
     }
     return element(
       "tr", {"data-id": assignment.id, "data-village": assignment.village.code},
@@ -281,6 +288,15 @@
   });
   if (townSelect) {
     townSelect.addEventListener("change", filterAssignments);
+  }
+
+  function showAssignmentsOf(village) {
+    searchInput.value = village.code;
+    if (townSelect) {
+      townSelect.value = "";
+    }
+    filterAssignments();
+    document.getElementById("assignments").scrollIntoView({behavior: "smooth", block: "start"});
   }
   assignmentMore.addEventListener("click", () => {
     assignmentLimit = grow(assignmentLimit, PAGE_SIZE);
@@ -455,6 +471,55 @@
       showFormError(endForm, endErrors, error);
     } finally {
       endSubmit.disabled = false;
+    }
+  });
+
+  /* ---- Extend a planned end: a later last day, or none ---- */
+  const extendDialog = document.getElementById("extend-dialog");
+  const extendForm = document.getElementById("extend-form");
+  const extendErrors = document.getElementById("extend-errors");
+  const extendDate = document.getElementById("extend-date");
+  const extendOpen = document.getElementById("extend-open");
+  const extendSubmit = document.getElementById("extend-submit");
+  let extending = null;
+
+  function openExtend(assignment) {
+    extending = assignment;
+    clearFormErrors(extendForm, extendErrors);
+    document.getElementById("extend-what").textContent = place(assignment.specialist.name, assignment.village.name, assignment.town.name);
+    document.getElementById("extend-planned").replaceChildren(phrase(gettext("Planned to end on %(day)s."), {day: assignment.end_date}));
+    extendDate.min = addDays(assignment.end_date, 1);
+    extendDate.value = addDays(assignment.end_date, 365);
+    extendOpen.checked = false;
+    extendDate.disabled = false;
+    extendDialog.showModal();
+  }
+
+  extendOpen.addEventListener("change", () => {
+    extendDate.disabled = extendOpen.checked;
+  });
+
+  extendForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const endDateValue = extendOpen.checked ? null : extendDate.value;
+    if (endDateValue === "") {
+      showFormError(extendForm, extendErrors, {
+        message: gettext("Some of the data sent is not valid."), fields: {end_date: [gettext("Give the new last day, or choose no end date.")]},
+      });
+      return;
+    }
+    extendSubmit.disabled = true;
+    try {
+      await api.post("village-assignments/" + extending.id + "/extend/", {end_date: endDateValue});
+      extendDialog.close();
+      announce(endDateValue === null
+        ? phrase(gettext("%(name)s serves %(village)s with no end date."), {name: extending.specialist.name, village: extending.village.name})
+        : phrase(gettext("%(name)s serves %(village)s until %(day)s."), {name: extending.specialist.name, village: extending.village.name, day: endDateValue}));
+      await refreshAfterChange();
+    } catch (error) {
+      showFormError(extendForm, extendErrors, error);
+    } finally {
+      extendSubmit.disabled = false;
     }
   });
 
