@@ -313,6 +313,31 @@
     button.addEventListener("click", () => button.closest("dialog").close());
   });
 
+  /* A refusal made here, before anything is sent, in the API's error shape. */
+  function invalid(fields) {
+    return {message: gettext("Some of the data sent is not valid."), fields: fields};
+  }
+
+  /* A dialog's form: `send` checks and sends it (throwing an error in the API's shape to show beside the
+   * fields) and returns what to announce. The button waits while it runs; on success the dialog closes
+   * and the gaps, the list and the map are drawn anew. */
+  function onDialogSubmit(form, box, button, send) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      try {
+        const done = await send();
+        form.closest("dialog").close();
+        announce(done);
+        await refreshAfterChange();
+      } catch (error) {
+        showFormError(form, box, error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   /* ---- Assign (and reassign): choose a suggested specialist for a village ---- */
   const assignDialog = document.getElementById("assign-dialog");
   const assignForm = document.getElementById("assign-form");
@@ -405,37 +430,23 @@
     }
   });
 
-  assignForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  onDialogSubmit(assignForm, assignErrors, assignSubmit, async () => {
     const chosen = assignForm.querySelector('input[name="specialist"]:checked');
     const start = assignStart.value;
     if (!chosen || !start) {
-      showFormError(assignForm, assignErrors, {
-        message: gettext("Some of the data sent is not valid."),
-        fields: Object.assign({}, chosen ? {} : {specialist: [gettext("Choose a specialist.")]},
-          start ? {} : {start_date: [gettext("Give the start date.")]}),
-      });
-      return;
+      throw invalid(Object.assign({}, chosen ? {} : {specialist: [gettext("Choose a specialist.")]},
+        start ? {} : {start_date: [gettext("Give the start date.")]}));
     }
     const target = assigning;
     const name = chosen.closest(".suggestion").querySelector(".row-title").textContent;
-    assignSubmit.disabled = true;
-    try {
-      const note = document.getElementById("assign-note").value;
-      if (target.replacing) {
-        // One call: the current assignment ends the day before and the successor's begins, both or neither.
-        await api.post("village-assignments/" + target.replacing.id + "/reassign/", {specialist: Number(chosen.value), start_date: start, note: note});
-      } else {
-        await api.post("village-assignments/", {specialist: Number(chosen.value), village: target.village.code, start_date: start, note: note});
-      }
-      assignDialog.close();
-      announce(phrase(gettext("%(name)s now serves %(village)s."), {name: name, village: target.village.name}));
-      await refreshAfterChange();
-    } catch (error) {
-      showFormError(assignForm, assignErrors, error);
-    } finally {
-      assignSubmit.disabled = false;
+    const note = document.getElementById("assign-note").value;
+    if (target.replacing) {
+      // One call: the current assignment ends the day before and the successor's begins, both or neither.
+      await api.post("village-assignments/" + target.replacing.id + "/reassign/", {specialist: Number(chosen.value), start_date: start, note: note});
+    } else {
+      await api.post("village-assignments/", {specialist: Number(chosen.value), village: target.village.code, start_date: start, note: note});
     }
+    return phrase(gettext("%(name)s now serves %(village)s."), {name: name, village: target.village.name});
   });
 
   /* ---- End an assignment ---- */
@@ -455,23 +466,12 @@
     endDialog.showModal();
   }
 
-  endForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  onDialogSubmit(endForm, endErrors, endSubmit, async () => {
     if (!endDate.value) {
-      showFormError(endForm, endErrors, {message: gettext("Some of the data sent is not valid."), fields: {end_date: [gettext("Give the last day served.")]}});
-      return;
+      throw invalid({end_date: [gettext("Give the last day served.")]});
     }
-    endSubmit.disabled = true;
-    try {
-      await api.post("village-assignments/" + ending.id + "/end/", {end_date: endDate.value});
-      endDialog.close();
-      announce(phrase(gettext("The assignment to %(village)s ends on %(day)s."), {village: ending.village.name, day: endDate.value}));
-      await refreshAfterChange();
-    } catch (error) {
-      showFormError(endForm, endErrors, error);
-    } finally {
-      endSubmit.disabled = false;
-    }
+    await api.post("village-assignments/" + ending.id + "/end/", {end_date: endDate.value});
+    return phrase(gettext("The assignment to %(village)s ends on %(day)s."), {village: ending.village.name, day: endDate.value});
   });
 
   /* ---- Extend a planned end: a later last day, or none ---- */
@@ -499,28 +499,16 @@
     extendDate.disabled = extendOpen.checked;
   });
 
-  extendForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  onDialogSubmit(extendForm, extendErrors, extendSubmit, async () => {
     const endDateValue = extendOpen.checked ? null : extendDate.value;
     if (endDateValue === "") {
-      showFormError(extendForm, extendErrors, {
-        message: gettext("Some of the data sent is not valid."), fields: {end_date: [gettext("Give the new last day, or choose no end date.")]},
-      });
-      return;
+      throw invalid({end_date: [gettext("Give the new last day, or choose no end date.")]});
     }
-    extendSubmit.disabled = true;
-    try {
-      await api.post("village-assignments/" + extending.id + "/extend/", {end_date: endDateValue});
-      extendDialog.close();
-      announce(endDateValue === null
-        ? phrase(gettext("%(name)s serves %(village)s with no end date."), {name: extending.specialist.name, village: extending.village.name})
-        : phrase(gettext("%(name)s serves %(village)s until %(day)s."), {name: extending.specialist.name, village: extending.village.name, day: endDateValue}));
-      await refreshAfterChange();
-    } catch (error) {
-      showFormError(extendForm, extendErrors, error);
-    } finally {
-      extendSubmit.disabled = false;
-    }
+    await api.post("village-assignments/" + extending.id + "/extend/", {end_date: endDateValue});
+    const names = {name: extending.specialist.name, village: extending.village.name, day: endDateValue};
+    return endDateValue === null
+      ? phrase(gettext("%(name)s serves %(village)s with no end date."), names)
+      : phrase(gettext("%(name)s serves %(village)s until %(day)s."), names);
   });
 
   /* ---- The review queue: submitted achievements, oldest first ---- */
