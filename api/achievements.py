@@ -23,6 +23,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from api.exceptions import PayloadTooLarge
+from api.exports import COUNT, DATE, DATETIME, Column, ExportMixin
 from api.filters import FilterSet, IntegerFilter
 from api.permissions import NO_ROLE
 from api.serializers import SpecialistRefSerializer, VillageRefSerializer
@@ -35,7 +36,7 @@ from specialists.achievements import (
     achievement_submit,
     achievement_verify,
 )
-from specialists.models import Achievement, AchievementEvidence, Enterprise, VillageAssignment
+from specialists.models import Achievement, AchievementEvidence, Enterprise
 from villages.models import Industry
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,8 @@ class AchievementFilter(FilterSet):
     # A plain number, not a ModelChoiceFilter: that would tell another county's specialist from a missing one.
     specialist = IntegerFilter(field_name="specialist_id", min_value=1, max_value=2**63 - 1)
     county = django_filters.CharFilter(
-        method="specialist_in_county", label=_("Of specialists assigned (any date) in the county-level unit with this code"),
+        method="belonging_to_county",
+        label=_("Belonging to the county-level unit with this code: in its villages or, with no village, by its specialists"),
     )
     village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
 
@@ -175,8 +177,9 @@ class AchievementFilter(FilterSet):
         model = Achievement
         fields = ["status", "kind", "specialist", "county", "village", "year"]
 
-    def specialist_in_county(self, queryset, name, value):
-        return queryset.filter(specialist__in=VillageAssignment.objects.filter(village__town__county__code=value).values("specialist_id"))
+    def belonging_to_county(self, queryset, name, value):
+        # The unit whose coordinators review it: the desk's review queue asks for exactly these.
+        return queryset.filter(access.achievements_belonging_to(county__code=value))
 
 
 # --- the viewset ----------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ def _conflict(error):
         description=_("Download an evidence file, as an attachment of its stored content type."),
     ),
 )
-class AchievementViewSet(ScopedViewSet):
+class AchievementViewSet(ExportMixin, ScopedViewSet):
     """Achievements (成果) in your scope, by the UUID the phone made. Specialists submit their own;
     coordinators of their county-level unit or the city verify or reject them; only verified ones count."""
 
@@ -232,6 +235,20 @@ class AchievementViewSet(ScopedViewSet):
     lookup_value_regex = UUID_PATTERN
 
     scoped = staticmethod(access.achievements_for)
+    export_columns = (
+        Column(_("UUID"), "uuid"), Column(_("Specialist"), "specialist.name"),
+        Column(_("Kind of achievement"), "kind", choices=Achievement.Kind.choices), Column(_("Title"), "title"),
+        Column(_("Description"), "description"), Column(_("Date achieved"), "date", DATE), Column(_("Year"), "year"),
+        Column(_("Village code"), "village.code"), Column(_("Village"), "village.name"), Column(_("Industry"), "industry.name"),
+        Column(_("Amount (yuan)"), "amount_yuan"), Column(_("Economic entity"), "enterprise_name"),
+        Column(_("Unified social credit code"), "enterprise_credit_code"),
+        Column(_("Kind of entity"), "enterprise_kind", choices=Enterprise.Kind.choices),
+        Column(_("Led or founded"), "enterprise_relation", choices=Enterprise.Relation.choices),
+        Column(_("Awarding body"), "award_body"), Column(_("Award level"), "award_level", choices=Achievement.AwardLevel.choices),
+        Column(_("Status"), "status", choices=Achievement.Status.choices), Column(_("Reason for rejection"), "reject_reason"),
+        Column(_("Reviewed by"), "reviewed_by"), Column(_("Reviewed at"), "reviewed_at", DATETIME),
+        Column(_("Submitted at"), "submitted_at", DATETIME), Column(_("Evidence files"), "evidence", COUNT),
+    )
 
     def _answer(self, achievement, status_code):
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.

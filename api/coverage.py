@@ -28,6 +28,7 @@ from functools import cache
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import reverse
@@ -44,6 +45,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import exports
 from api.permissions import NO_ROLE
 from api.serializers import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
 from api.views import Conflict
@@ -181,12 +183,18 @@ class SummaryParams(CountyParams):
     )
 
 
+GAP_KINDS = [(UNCOVERED, _("Uncovered villages")), (AT_RISK, _("Villages at risk")), ("industry", _("Uncovered key industries"))]
+
+
 class GapParams(PlaceParams):
     kind = serializers.ChoiceField(
-        choices=[("uncovered", _("Uncovered villages")), ("at_risk", _("Villages at risk")), ("industry", _("Uncovered key industries"))],
-        required=False, default="uncovered",
+        choices=GAP_KINDS, required=False, default=UNCOVERED,
         help_text=_("Which gaps: uncovered or at-risk villages, or key industries no team covers (by county-level unit)."),
     )
+
+
+class GapExportParams(GapParams, exports.ExportParams):
+    pass
 
 
 class SuggestionParams(AsOfParams):
@@ -565,6 +573,21 @@ class GapSerializer(serializers.Serializer):
     industry = CoverageIndustrySerializer(allow_null=True, help_text=_("Null for a village gap."))
 
 
+def _industry_gaps(as_of, county):
+    """Key industries no team covers, as GapSerializer reads them: one query. A town narrows to its unit."""
+    return [
+        {"kind": "industry", "village": None, "town": None, "last_end_date": None,
+         "county": {"code": unit["county_code"], "name": unit["county"]} if unit["county_code"] else None,
+         "industry": {"id": unit["industry_id"], "name": unit["industry"]}}
+        for unit in coverage.key_industry_units(as_of=as_of, county=county) if not unit["covered"]
+    ]
+
+
+def _village_gap(span, kind):
+    return {"kind": kind, "village": span.village, "town": span.town, "county": span.county,
+            "last_end_date": span.last_end if kind == AT_RISK else None, "industry": None}
+
+
 class CoverageGapView(GenericAPIView):
     """Gaps on a day in your scope, a page at a time: uncovered villages (by code), villages at risk
     (soonest end first), or key industries no team covers (by county-level unit, then name).
@@ -583,22 +606,44 @@ class CoverageGapView(GenericAPIView):
         as_of = _as_of(params)
         kind = params["kind"]
         if kind == "industry":
-            # Industries are key per county-level unit: a town narrows to its unit.
-            rows = [
-                {"kind": kind, "village": None, "town": None, "last_end_date": None,
-                 "county": {"code": unit["county_code"], "name": unit["county"]} if unit["county_code"] else None,
-                 "industry": {"id": unit["industry_id"], "name": unit["industry"]}}
-                for unit in coverage.key_industry_units(as_of=as_of, county=county) if not unit["covered"]
-            ]
-            page = self.paginate_queryset(rows)
+            page = self.paginate_queryset(_industry_gaps(as_of, county))
         else:
             spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, county=county, town=town)
-            page = [
-                {"kind": kind, "village": span.village, "town": span.town, "county": span.county,
-                 "last_end_date": span.last_end if kind == AT_RISK else None, "industry": None}
-                for span in self.paginate_queryset(spans)
-            ]
+            page = [_village_gap(span, kind) for span in self.paginate_queryset(spans)]
         return self.get_paginated_response(GapSerializer(page, many=True).data)
+
+
+class CoverageGapExportView(GenericAPIView):
+    """The gap list as one file (api.exports): the same parameters and rows as `coverage/gaps/`, all of them,
+    named after the kind of gap and the day. Queries: your role, the unit and town named, the count and the rows."""
+
+    filter_backends = []
+    serializer_class = GapSerializer
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = exports.ExportNegotiation
+    export_columns = (
+        exports.Column(_("Kind"), "kind", choices=GAP_KINDS), *exports.place_columns(),
+        exports.Column(_("Last day served"), "last_end_date", exports.DATE), exports.Column(_("Key industry"), "industry.name"),
+    )
+
+    @extend_schema(parameters=[GapExportParams], responses=exports.EXPORT_RESPONSES, description=exports.EXPORT_DESCRIPTION)
+    def get(self, request):
+        params = _params(GapExportParams, request)
+        county, town = _place(request, params)
+        as_of = _as_of(params)
+        kind, fmt = params["kind"], params["format"]
+        if kind == "industry":
+            rows = _industry_gaps(as_of, county)
+            exports.check_row_count(len(rows), fmt)
+        else:
+            spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, county=county, town=town)
+            exports.check_row_count(spans.count(), fmt)
+            spans = exports.chunked(spans[:settings.TEPAI_EXPORT_MAX_ROWS])
+            rows = (_village_gap(span, kind) for span in spans)
+        return exports.export_response(
+            fmt=fmt, title=dict(GAP_KINDS)[kind], day=as_of, columns=self.export_columns, rows=rows,
+            serializer=self.get_serializer(),
+        )
 
 
 class CoverageTeamSerializer(serializers.Serializer):

@@ -70,7 +70,8 @@ def exception_handler(exc, context):
         # would differ between "does not exist" and "outside your scope": one message for both.
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's refusal says why (in the request's language); Django's bare one gets DRF's message.
+        exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args and exc.args[0] else None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

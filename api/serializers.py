@@ -161,12 +161,14 @@ class VillageAssignmentCreateSerializer(serializers.ModelSerializer):
         # The model's clean() checks overlaps; the serializer only checks shape.
         validators = []
 
-    def __init__(self, *args, villages=None, **kwargs):
+    def __init__(self, *args, villages=None, specialists=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only villages and specialists the coordinator may name (specialists.access): another
+        # county's answers "does not exist", exactly like one that does not exist at all.
         if villages is not None:
-            # Only villages inside the coordinator's scope can be named; another county's code
-            # answers "does not exist", exactly like a code that does not exist at all.
             self.fields["village"].queryset = villages
+        if specialists is not None:
+            self.fields["specialist"].queryset = specialists
 
 
 class VillageAssignmentEndSerializer(serializers.Serializer):
@@ -179,6 +181,11 @@ class VillageAssignmentReassignSerializer(serializers.Serializer):
     specialist = serializers.PrimaryKeyRelatedField(queryset=Specialist.objects.all(), help_text=_("The successor's id."))
     start_date = serializers.DateField(help_text=_("The successor's first day; the current specialist serves until the day before."))
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, specialists=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if specialists is not None:
+            self.fields["specialist"].queryset = specialists
 
 
 class VillageAssignmentExtendSerializer(serializers.Serializer):

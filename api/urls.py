@@ -37,6 +37,7 @@ urlpatterns = [
     re_path(r"^villages/(?P<code>[0-9]+)/suggestions/$", coverage.VillageSuggestionView.as_view(), name="village-suggestions"),
     path("coverage/summary/", coverage.CoverageSummaryView.as_view(), name="coverage-summary"),
     path("coverage/gaps/", coverage.CoverageGapView.as_view(), name="coverage-gaps"),
+    path("coverage/gaps/export/", coverage.CoverageGapExportView.as_view(), name="coverage-gaps-export"),
     path("coverage/industries/", coverage.IndustryMatrixView.as_view(), name="coverage-industries"),
     path("", include(router.urls)),
 ]

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 
 from api import filters, serializers
 from api.exceptions import PayloadTooLarge, error_body
+from api.exports import BOOLEAN, COUNT, DATE, DATETIME, JOINED, Column, ExportMixin, place_columns
 from api.negotiation import language_from_accept
 from api.permissions import CoordinatorWrites, SpecialistWrites
 from specialists import access
@@ -26,8 +28,9 @@ from specialists.assignments import (
     village_assignment_extend,
     village_assignment_reassign,
 )
-from specialists.models import VillageAssignment
+from specialists.models import Enterprise, ServiceLog, Specialist, VillageAssignment
 from specialists.service_logs import service_log_photo_add, service_log_record
+from villages.models import Village
 
 CODE = r"[0-9]+"
 
@@ -73,7 +76,7 @@ class TownViewSet(ScopedViewSet):
     scoped = staticmethod(access.towns_for)
 
 
-class VillageViewSet(ScopedViewSet):
+class VillageViewSet(ExportMixin, ScopedViewSet):
     """Villages and communities in your scope, by their twelve-digit code."""
 
     serializer_class = serializers.VillageSerializer
@@ -84,6 +87,10 @@ class VillageViewSet(ScopedViewSet):
     lookup_value_regex = CODE
 
     scoped = staticmethod(access.villages_for)
+    export_columns = (
+        Column(_("Code"), "code"), Column(_("Name"), "name"), Column(_("Kind"), "kind", choices=Village.Kind.choices),
+        *place_columns(village=None), Column(_("Longitude"), "lon"), Column(_("Latitude"), "lat"),
+    )
 
 
 class IndustryViewSet(ScopedViewSet):
@@ -108,7 +115,7 @@ class OrganisationViewSet(ScopedViewSet):
     scoped = staticmethod(access.organisations_for)
 
 
-class SpecialistViewSet(ScopedViewSet):
+class SpecialistViewSet(ExportMixin, ScopedViewSet):
     """Specialists (科技特派员) in your scope; mobile and ID number masked unless you manage them."""
 
     serializer_class = serializers.SpecialistSerializer
@@ -118,6 +125,14 @@ class SpecialistViewSet(ScopedViewSet):
     ordering_fields = ["name", "year_selected", "id"]
 
     scoped = staticmethod(access.specialists_for)
+    # `mobile` and `id_number` as the list serializer writes them: masked unless you manage the specialist.
+    export_columns = (
+        Column(_("ID"), "id"), Column(pgettext_lazy("person", "Name"), "name"),
+        Column(_("Kind"), "kind", choices=Specialist.Kind.choices), Column(_("Gender"), "gender", choices=Specialist.Gender.choices),
+        Column(_("Mobile"), "mobile"), Column(_("ID number"), "id_number"),
+        Column(_("Dispatching organisation"), "organisation.name"), Column(_("Professional title"), "title"),
+        Column(_("Year selected"), "year_selected"), Column(_("Status"), "status", choices=Specialist.Status.choices),
+    )
 
 
 class TeamViewSet(ScopedViewSet):
@@ -137,7 +152,7 @@ class TeamViewSet(ScopedViewSet):
     reassign=extend_schema(request=serializers.VillageAssignmentReassignSerializer, responses={201: serializers.VillageAssignmentSerializer}),
     extend=extend_schema(request=serializers.VillageAssignmentExtendSerializer, responses={200: serializers.VillageAssignmentSerializer}),
 )
-class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewSet):
     """Specialists assigned to villages. Coordinators create and end them within their scope;
     nothing is ever deleted."""
 
@@ -148,13 +163,19 @@ class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
     ordering_fields = ["start_date", "end_date", "id"]
 
     scoped = staticmethod(access.village_assignments_for)
+    export_columns = (
+        Column(_("ID"), "id"), Column(_("Specialist"), "specialist.name"), *place_columns(),
+        Column(_("Start date"), "start_date", DATE), Column(_("End date"), "end_date", DATE), Column(_("Note"), "note"),
+    )
 
     def _answer(self, assignment, status_code):
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.
         return Response(self.get_serializer(self.get_queryset().get(pk=assignment.pk)).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        incoming = serializers.VillageAssignmentCreateSerializer(data=request.data, villages=access.villages_for(request.user))
+        incoming = serializers.VillageAssignmentCreateSerializer(
+            data=request.data, villages=access.villages_for(request.user), specialists=access.assignable_specialists_for(request.user),
+        )
         incoming.is_valid(raise_exception=True)
         assignment = VillageAssignment(**incoming.validated_data)
         assignment.full_clean()  # overlap and date rules: a refusal answers 422
@@ -179,7 +200,7 @@ class VillageAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
         """Hand the village to another specialist from `start_date`: this assignment ends the day
         before and the successor's begins, both or neither. Answers the successor's assignment."""
         assignment = self.get_object()
-        incoming = serializers.VillageAssignmentReassignSerializer(data=request.data)
+        incoming = serializers.VillageAssignmentReassignSerializer(data=request.data, specialists=access.assignable_specialists_for(request.user))
         incoming.is_valid(raise_exception=True)
         try:
             successor = village_assignment_reassign(assignment=assignment, **incoming.validated_data)
@@ -221,7 +242,7 @@ def _save(assignment, **kwargs):
     create=extend_schema(request=serializers.IndustryAssignmentCreateSerializer, responses={201: serializers.IndustryAssignmentSerializer}),
     end=extend_schema(request=serializers.IndustryAssignmentEndSerializer, responses={200: serializers.IndustryAssignmentSerializer}),
 )
-class IndustryAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class IndustryAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewSet):
     """Teams assigned to key industries, city-wide or in named county-level units. Coordinators create
     and end them: a county coordinator only for their own unit; nothing is ever deleted."""
 
@@ -232,6 +253,12 @@ class IndustryAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
     ordering_fields = ["start_date", "end_date", "id"]
 
     scoped = staticmethod(access.industry_assignments_for)
+    export_columns = (
+        Column(_("ID"), "id"), Column(_("Team"), "team"), Column(_("Key industry"), "industry"),
+        # No units: the team serves the key industry city-wide.
+        Column(_("County-level units"), "counties", JOINED, blank=_("Whole city")),
+        Column(_("Start date"), "start_date", DATE), Column(_("End date"), "end_date", DATE),
+    )
 
     def _answer(self, assignment, status_code):
         return Response(self.get_serializer(self.get_queryset().get(pk=assignment.pk)).data, status=status_code)
@@ -270,7 +297,7 @@ class IndustryAssignmentViewSet(mixins.CreateModelMixin, ScopedViewSet):
         return self._answer(assignment, status.HTTP_200_OK)
 
 
-class EnterpriseViewSet(ScopedViewSet):
+class EnterpriseViewSet(ExportMixin, ScopedViewSet):
     """Economic entities (经济实体) that specialists in your scope lead or founded."""
 
     serializer_class = serializers.EnterpriseSerializer
@@ -279,6 +306,13 @@ class EnterpriseViewSet(ScopedViewSet):
     ordering_fields = ["date", "name"]
 
     scoped = staticmethod(access.enterprises_for)
+    export_columns = (
+        Column(_("ID"), "id"), Column(_("Name"), "name"), Column(_("Unified social credit code"), "credit_code"),
+        Column(_("Kind of entity"), "kind", choices=Enterprise.Kind.choices),
+        Column(_("Led or founded"), "relation", choices=Enterprise.Relation.choices),
+        Column(_("Specialist"), "specialist.name"), Column(_("Village code"), "village.code"), Column(_("Village"), "village.name"),
+        Column(_("Industry"), "industry"), Column(_("Date led or founded"), "date", DATE),
+    )
 
 
 @extend_schema_view(
@@ -293,7 +327,7 @@ class EnterpriseViewSet(ScopedViewSet):
         responses={201: serializers.ServiceLogPhotoSerializer, 200: serializers.ServiceLogPhotoSerializer},
     ),
 )
-class ServiceLogViewSet(ScopedViewSet):
+class ServiceLogViewSet(ExportMixin, ScopedViewSet):
     """Service logs (服务日志) in your scope, by the UUID the phone made. Specialists record their own."""
 
     serializer_class = serializers.ServiceLogSerializer
@@ -306,6 +340,14 @@ class ServiceLogViewSet(ScopedViewSet):
     lookup_value_regex = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
     scoped = staticmethod(access.service_logs_for)
+    export_columns = (
+        Column(_("UUID"), "uuid"), Column(_("Specialist"), "specialist.name"), Column(_("Village code"), "village"),
+        Column(_("Kind of service"), "kind", choices=ServiceLog.Kind.choices), Column(_("Date and time"), "occurred_at", DATETIME),
+        Column(_("What was done"), "description"), Column(_("People served"), "people_served"),
+        Column(_("Longitude"), "location.lon"), Column(_("Latitude"), "location.lat"),
+        Column(_("In the village"), "in_village", BOOLEAN), Column(_("Distance from the village (m)"), "distance_m"),
+        Column(_("Photos"), "photos", COUNT),
+    )
 
     def _log(self, log, status_code):
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.

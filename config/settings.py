@@ -273,6 +273,12 @@ TEPAI_PHOTO_MAX_PIXELS = env_int("TEPAI_PHOTO_MAX_PIXELS", 40_000_000)
 # Achievement evidence: a photo (also held to the pixel limit above) or a PDF, at most this many bytes.
 TEPAI_EVIDENCE_MAX_BYTES = env_int("TEPAI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 
+# Exports of the API's lists (api/exports.py): an export matching more rows than this is refused
+# (422), since it is written in one request; narrower filters make several files.
+TEPAI_EXPORT_MAX_ROWS = env_int("TEPAI_EXPORT_MAX_ROWS", 100_000)
+if TEPAI_EXPORT_MAX_ROWS < 1:
+    raise ImproperlyConfigured("TEPAI_EXPORT_MAX_ROWS must be at least 1")
+
 # The pages' web map: a base-map tile URL template ({z}/{x}/{y}) for networks that have a tile
 # server, and the attribution it requires. Empty (the default): no tiles, the map draws only the
 # county, town and village boundaries, so it needs nothing from outside.

@@ -152,6 +152,23 @@ def specialists_for(user):
     return rows.annotate(personal_data_visible=Value(scope.role == Role.COORDINATOR, output_field=BooleanOutput()))
 
 
+def assignable_specialists_for(user):
+    """Specialists a coordinator may name in a new assignment.
+
+    A city coordinator any. A county coordinator those it already manages (assigned, any date, in its
+    unit) and those not assigned anywhere yet (newly registered); bringing in another unit's
+    specialist is a city coordinator's move. Otherwise one assignment, even a past one, would make a
+    county coordinator manage (and see unmasked) any specialist of the city. Leaders and specialists none.
+    """
+    scope = scope_for(user)
+    rows = Specialist.objects.all()
+    if scope.role != Role.COORDINATOR:
+        return rows.none()
+    if scope.is_county:
+        rows = rows.filter(_assigned_in(scope.county) | ~Exists(VillageAssignment.objects.filter(specialist=OuterRef("pk"))))
+    return rows
+
+
 def shows_personal_data(user, specialist) -> bool:
     """Whether the user sees the specialist's mobile and ID number whole rather than masked.
 
@@ -279,9 +296,20 @@ def map_jobs_for(user):
     return rows
 
 
+def achievements_belonging_to(**county) -> Q:
+    """Achievements of one county-level unit, given as `county=<County>` or `county__code="340321"`:
+    those in its villages, and those with no village by specialists assigned (any date) in it. Its
+    coordinators review them; an achievement in another unit's village is that unit's to review."""
+    ((lookup, value),) = county.items()
+    in_unit = {f"village__town__{lookup}": value}
+    assigned = VillageAssignment.objects.filter(**in_unit).values("specialist_id")
+    return Q(**in_unit) | Q(village__isnull=True, specialist__in=assigned)
+
+
 def achievements_for(user):
     """Achievements with their specialist, village, industry, reviewer and evidence: city roles all,
-    county roles those of specialists assigned (any date) in their unit, a specialist their own."""
+    county roles those of specialists assigned (any date) in their unit and those in its villages,
+    a specialist their own."""
     scope = scope_for(user)
     rows = Achievement.objects.select_related("specialist", "village", "industry", "reviewed_by").defer(
         "village__boundary"
@@ -289,7 +317,7 @@ def achievements_for(user):
     if not scope.has_access:
         return rows.none()
     if scope.is_county:
-        return rows.filter(specialist__in=_county_specialists(scope.county))
+        return rows.filter(Q(specialist__in=_county_specialists(scope.county)) | Q(village__town__county=scope.county))
     if scope.is_specialist:
         return rows.filter(specialist=scope.specialist)
     return rows
@@ -297,10 +325,10 @@ def achievements_for(user):
 
 def may_review_achievement(user, achievement) -> bool:
     """Whether the user may verify or reject the achievement: a city coordinator any, a county
-    coordinator those of specialists assigned (any date) in their unit; leaders and specialists never."""
+    coordinator those belonging to their unit (achievements_belonging_to); leaders and specialists never."""
     scope = scope_for(user)
     if scope.role != Role.COORDINATOR:
         return False
     if scope.is_city_wide:
         return True
-    return _county_specialists(scope.county).filter(specialist_id=achievement.specialist_id).exists()
+    return Achievement.objects.filter(achievements_belonging_to(county=scope.county), pk=achievement.pk).exists()

@@ -188,7 +188,7 @@ def achievement_submit(
 def _lock_for_review(achievement: Achievement, reviewer) -> Achievement:
     """The achievement re-read under a row lock, once the reviewer is known to be allowed."""
     if not may_review_achievement(reviewer, achievement):
-        raise PermissionDenied(_("Only a coordinator of the specialist's county-level unit, or of the city, may review this achievement."))
+        raise PermissionDenied(_("Only a coordinator of the achievement's county-level unit, or of the city, may review this achievement."))
     locked = Achievement.objects.select_for_update().get(pk=achievement.pk)
     if locked.status != Achievement.Status.SUBMITTED:
         if locked.status == Achievement.Status.VERIFIED:

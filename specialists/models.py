@@ -1,5 +1,7 @@
 """Who covers the villages and industries, and what they achieve."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -204,7 +206,18 @@ class DateRangeQuerySet(models.QuerySet):
         return self.filter(query)
 
 
+# The days an assignment can name: the years specialists can be selected in (YEAR_VALIDATORS).
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
 def _check_dates(row):
+    outside = {
+        field: [_("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}]
+        for field in ("start_date", "end_date")
+        if getattr(row, field) is not None and not FIRST_DAY <= getattr(row, field) <= LAST_DAY
+    }
+    if outside:
+        raise ValidationError(outside)
     if row.start_date and row.end_date and row.end_date < row.start_date:
         raise ValidationError({"end_date": _("The end date must not be before the start date.")})
 

@@ -129,8 +129,9 @@ def test_debug_off_with_a_real_key_turns_the_security_settings_on(tmp_path):
             {"DATABASE_URL": "mysql://root@127.0.0.1:3306/tepai"},
             "DATABASE_URL must be a postgresql:// or sqlite:// URL",
         ),
+        ({"TEPAI_EXPORT_MAX_ROWS": "0"}, "TEPAI_EXPORT_MAX_ROWS must be at least 1"),
     ],
-    ids=["bad boolean", "bad boolean when debug is off", "bad number", "sign-in limit of 0", "unsupported database"],
+    ids=["bad boolean", "bad boolean when debug is off", "bad number", "sign-in limit of 0", "unsupported database", "export cap of 0"],
 )
 def test_a_bad_value_fails_loudly(tmp_path, variables, expected):
     assert refusal(tmp_path, **variables) == f"django.core.exceptions.ImproperlyConfigured: {expected}"

@@ -242,6 +242,31 @@ def test_another_countys_coordinator_gets_404_on_detail_and_review(world):
     assert achievement.status == "submitted"
 
 
+def test_an_achievement_in_another_countys_village_is_that_countys_to_review(world):
+    # 张怀远 serves a 五河县 village too: what he achieved there is 五河县's to review.
+    f.make_village_assignment(specialist=world.huaiyuan.specialist, village=world.wuhe.village)
+    there = _submitted(world, village=world.wuhe.village, title="五河现场")
+    here = _submitted(world, village=world.huaiyuan.village)
+    elsewhere = _submitted(world)  # no village: the units its specialist serves
+    huaiyuan = _client(world.users["county_coordinator"])
+    wuhe = _client(_wuhe_coordinator(world))
+
+    # 怀远县's review queue holds only its own; it still reads its specialist's achievement elsewhere.
+    assert _uuids(huaiyuan.get(URL, {"status": "submitted", "county": world.huaiyuan.county.code})) == {str(here.uuid), str(elsewhere.uuid)}
+    assert _uuids(wuhe.get(URL, {"status": "submitted", "county": world.wuhe.county.code})) == {str(there.uuid), str(elsewhere.uuid)}
+    assert huaiyuan.get(f"{URL}{there.uuid}/").status_code == 200
+    refused = huaiyuan.post(f"{URL}{there.uuid}/verify/")
+    assert refused.status_code == 403
+    assert refused.json()["message"] == (
+        "Only a coordinator of the achievement's county-level unit, or of the city, may review this achievement."
+    )
+    # 五河县's coordinator reads 怀远县's one (张怀远 serves 五河县 too) but may not review it either.
+    assert wuhe.post(f"{URL}{here.uuid}/verify/").status_code == 403
+    assert wuhe.post(f"{URL}{there.uuid}/verify/").status_code == 200
+    there.refresh_from_db()
+    assert there.status == "verified"
+
+
 @pytest.mark.parametrize("role", ["leader_city", "leader_wuhe", "specialist"])
 def test_leaders_and_specialists_may_not_review(world, role):
     achievement = _submitted(world)

@@ -143,3 +143,50 @@ def test_a_specialist_lists_teams_in_the_same_queries():
     user = f.make_user_role(role=UserRole.Role.SPECIALIST, specialist=specialist).user
 
     assert _queries(user, "teams", 1) == _queries(user, "teams", ROWS) == 4
+
+
+def _gaps(n, county):
+    town = f.make_town(county=county)
+    for _ in range(n):
+        f.make_village(town=town)  # no assignment: uncovered
+
+
+# route: (builder, queries). 1 for the user's role, the COUNT(*) the row cap is checked with, the
+# rows (joined as in the list), and one per prefetch for each chunk of 2,000 rows.
+EXPORTS = {
+    "villages": (_villages, 3),
+    "specialists": (_specialists, 3),
+    "village-assignments": (_village_assignments, 3),
+    "industry-assignments": (_industry_assignments, 4),  # + the counties
+    "enterprises": (_enterprises, 3),
+    "service-logs": (_service_logs, 4),  # + the photos, counted in the file
+    "achievements": (_achievements, 4),  # + the evidence, counted in the file
+    "coverage/gaps": (_gaps, 3),  # the spans joined to village, town and county
+}
+
+
+def _export_queries(role_user, route, fmt):
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=role_user.pk))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/api/v1/{route}/export/", {"format": fmt, "as_of": "2024-06-30"} if "gaps" in route else {"format": fmt})
+        # A CSV reads its rows while it is sent: the queries are made here.
+        body = b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(captured), body
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("route", EXPORTS)
+def test_an_export_costs_the_same_queries_for_1_and_50_rows(route, fmt):
+    build, expected = EXPORTS[route]
+    county = f.make_county()
+    user = f.make_user_role(role=UserRole.Role.COORDINATOR, county=county).user
+    build(1, county)
+
+    one, small = _export_queries(user, route, fmt)
+    build(ROWS - 1, county)
+    fifty, large = _export_queries(user, route, fmt)
+
+    assert one == fifty == expected
+    assert len(large) > len(small)

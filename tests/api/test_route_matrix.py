@@ -6,11 +6,16 @@ not see: 五河县's for 怀远县's county coordinator and for the specialist (
 side too. Whatever the answer, its body must not carry one of that side's marker strings; details
 of its rows answer 404 (or 403 where the role may not use the route at all), writes answer 403, 404 or 405, and nothing answers 5xx. A route the matrix
 does not know how to address fails the test, so a new route cannot slip past it.
+
+A route with a `format` query parameter (the list exports) is called in each of its formats, and its
+file is read as text before it is scanned: a CSV as UTF-8, an xlsx workbook cell by cell.
 """
 
 import functools
+import io
 import json
 
+import openpyxl
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -31,14 +36,22 @@ UNSCOPED = {"/api/v1/schema/", "/api/v1/auth/token/", "/api/v1/auth/token/refres
 
 @functools.cache
 def _operations():
-    """(path, method, query parameter names) of every operation in the schema."""
+    """(path, method, query parameter names, file formats) of every operation in the schema."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return [
-        (path, method, [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"])
+        (path, method, [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"], _formats(operation))
         for path, item in sorted(schema["paths"].items())
         for method, operation in item.items()
         if method in ("get", "post", "put", "patch", "delete")
     ]
+
+
+def _formats(operation):
+    """The values of the operation's `format` query parameter (an export's files), or [None]."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query" and parameter["name"] == "format":
+            return parameter["schema"]["enum"]
+    return [None]
 
 
 def _resource(path):
@@ -107,8 +120,16 @@ def _client(user):
     return client
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _body(response):
     content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    if response.get("Content-Type") == XLSX:
+        # The text of every cell: the markers would not be found in the zipped XML.
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        return "\n".join("\t".join(str(value) for value in row if value is not None)
+                         for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
     try:
         return json.dumps(json.loads(content), ensure_ascii=False)
     except ValueError:
@@ -131,7 +152,7 @@ def test_no_route_leaks_another_sides_rows_or_fails(sides, role, capsys):
     rows_before = (ServiceLog.objects.count(), Achievement.objects.count())
     jobs_before = set(MapJob.objects.values_list("pk", flat=True))
 
-    for path, method, query in _operations():
+    for path, method, query, formats in _operations():
         resource = _resource(path)
         url = path
         for name in [part[1:-1] for part in path.split("/") if part.startswith("{")]:
@@ -139,6 +160,7 @@ def test_no_route_leaks_another_sides_rows_or_fails(sides, role, capsys):
         variants = [{}]
         if method == "get" and "{" not in path and path not in UNSCOPED:
             variants += [{name: value} for name in query if (value := sides.filter_value(foreign, name)) is not None]
+        variants = [{**params, **({"format": fmt} if fmt else {})} for params in variants for fmt in formats]
         for params in variants:
             if method == "get":
                 response = client.get(url, params)

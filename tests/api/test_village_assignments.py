@@ -337,3 +337,48 @@ def test_an_extension_must_say_its_end_date_even_when_none(world):
 
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["end_date"]
+
+
+# --- whom a county coordinator may name ----------------------------------------------------------
+
+def test_a_county_coordinator_cannot_take_over_another_countys_specialist(world):
+    """One assignment, even a past one, would make them manage the specialist and see their phone and
+    ID number whole: another unit's specialist is answered like one that does not exist."""
+    client = _client(world.users["county_coordinator"])
+    village = f.make_village(town=world.huaiyuan.town)
+    theirs = world.wuhe.specialist
+
+    created = client.post(URL, {"specialist": theirs.pk, "village": village.code, "start_date": "2024-01-01", "end_date": "2024-01-02"},
+                          format="json", headers={"Accept-Language": "en"})
+    missing = client.post(URL, {"specialist": 999_999, "village": village.code, "start_date": "2024-01-01"},
+                          format="json", headers={"Accept-Language": "en"})
+    reassigned = _reassign(world.users["county_coordinator"], world.huaiyuan.assignment, specialist=theirs.pk, start_date="2024-07-01")
+
+    assert created.status_code == missing.status_code == reassigned.status_code == 400
+    assert created.json()["fields"]["specialist"] == [f'Invalid pk "{theirs.pk}" - object does not exist.']
+    assert missing.json()["fields"]["specialist"] == ['Invalid pk "999999" - object does not exist.']
+    assert not VillageAssignment.objects.filter(specialist=theirs, village__town__county=world.huaiyuan.county).exists()
+    assert client.get(f"/api/v1/specialists/{theirs.pk}/").status_code == 404
+
+
+def test_a_county_coordinator_may_name_a_specialist_assigned_nowhere_yet_and_a_city_one_anyone(world):
+    village = f.make_village(town=world.huaiyuan.town)
+    newcomer = f.make_specialist()
+
+    county = _client(world.users["county_coordinator"]).post(
+        URL, {"specialist": newcomer.pk, "village": village.code, "start_date": "2024-01-01"}, format="json")
+    city = _client(world.users["city_coordinator"]).post(
+        URL, {"specialist": world.wuhe.specialist.pk, "village": village.code, "start_date": "2024-01-01"}, format="json")
+
+    assert (county.status_code, city.status_code) == (201, 201)
+
+
+@pytest.mark.parametrize(("field", "day"), [("start_date", "0001-01-01"), ("end_date", "9999-12-31"), ("start_date", "2101-01-01")])
+def test_days_outside_2000_to_2100_are_refused_naming_the_field(world, field, day):
+    body = {"specialist": f.make_specialist().pk, "village": world.huaiyuan.village.code, "start_date": "2024-01-01", field: day}
+
+    response = _client(world.users["city_coordinator"]).post(URL, body, format="json", headers={"Accept-Language": "en"})
+
+    assert response.status_code == 422
+    assert response.json()["fields"][field] == ["Give a day from 2000-01-01 to 2100-12-31."]
+    assert VillageAssignment.objects.count() == 2
