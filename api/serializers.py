@@ -243,10 +243,17 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 class OffsetDateTimeField(serializers.DateTimeField):
     """An ISO 8601 date and time that must carry its UTC offset: a phone's local clock alone is ambiguous."""
 
-    default_error_messages = {"no_offset": _("Give the date and time with its UTC offset, such as 2024-05-01T09:30:00+08:00.")}
+    default_error_messages = {
+        "no_offset": _("Give the date and time with its UTC offset, such as 2024-05-01T09:30:00+08:00."),
+        "impossible": _("This date and time does not exist (a day past the month's end, or an offset beyond 24 hours)."),
+    }
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            # Well-formed but impossible, such as 2026-02-30 or +99:00: Django raises rather than answering None.
+            self.fail("impossible")
         if parsed is not None and parsed.tzinfo is None:
             self.fail("no_offset")
         return super().to_internal_value(value)

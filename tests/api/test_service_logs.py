@@ -139,6 +139,15 @@ def test_malformed_input_answers_400_naming_every_field(world):
     }
 
 
+@pytest.mark.parametrize("occurred_at", ["2026-02-30T09:30:00+08:00", "2024-05-01T09:30:00+99:00", "2024-13-01T09:30:00+08:00"])
+def test_a_date_and_time_that_does_not_exist_answers_400_on_occurred_at(world, occurred_at):
+    response = _client(world.users["specialist"]).post(URL, _payload(world.huaiyuan.village, occurred_at=occurred_at), format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["occurred_at"]
+    assert not ServiceLog.objects.filter(uuid=LOG_UUID).exists()
+
+
 def test_a_gcj02_location_is_stored_in_wgs84(world):
     location = {"lon": 117.39, "lat": 32.92, "accuracy_m": 8.5, "crs": "GCJ02"}
 
