@@ -23,7 +23,10 @@ RECENT = 10  # logs and achievements a phone shows on its first screen
 class ScopeSerializer(serializers.Serializer):
     city_wide = serializers.BooleanField()
     county = CountyRefSerializer(allow_null=True)
-    can_write = serializers.BooleanField()
+    can_write = serializers.BooleanField(
+        help_text=_("Whether the user writes the shared records (assignments, reviews): coordinators. A specialist "
+                    "still records their own service logs and achievements."),
+    )
 
 
 class MeVillageSerializer(serializers.Serializer):

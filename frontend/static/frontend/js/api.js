@@ -2,6 +2,7 @@
  *
  *   const data = await Tepai.api.get("villages/", {county: "340321"});   // path under /api/v1/
  *   await Tepai.api.post("map-jobs/", {kind: "villages", format: "png"});
+ *   await Tepai.api.download("village-assignments/export/", {format: "xlsx"});   // saves the file
  *
  * Every failure is thrown as a Tepai.ApiError with the API's {code, message, fields}: the
  * message is in the page's language (the request sends the page's language as Accept-Language),
@@ -43,9 +44,10 @@
     return target;
   }
 
-  async function request(method, path, options) {
+  /* The response to a call, once it is known to be a success; a failure is thrown as an ApiError. */
+  async function send(method, path, options, accept) {
     const {params, body} = options || {};
-    const headers = {"Accept": "application/json", "Accept-Language": pageLanguage()};
+    const headers = {"Accept": accept, "Accept-Language": pageLanguage()};
     if (method !== "GET" && method !== "HEAD") {
       headers["X-CSRFToken"] = csrfToken();
     }
@@ -65,15 +67,8 @@
         message: gettext("The server could not be reached. Check the connection and try again."),
       });
     }
-    let data = null;
-    if ((response.headers.get("Content-Type") || "").includes("json")) {
-      try {
-        data = await response.json();
-      } catch (parseError) {
-        data = null;
-      }
-    }
     if (!response.ok) {
+      const data = await jsonOf(response);
       const message = data && data.message
         ? data.message
         : interpolate(gettext("The server answered with an error (%s)."), [response.status]);
@@ -83,7 +78,40 @@
         fields: (data && data.fields) || {},
       });
     }
-    return data;
+    return response;
+  }
+
+  async function jsonOf(response) {
+    if (!(response.headers.get("Content-Type") || "").includes("json")) {
+      return null;
+    }
+    try {
+      return await response.json();
+    } catch (parseError) {
+      return null;
+    }
+  }
+
+  async function request(method, path, options) {
+    return jsonOf(await send(method, path, options, "application/json"));
+  }
+
+  /* The file a GET answers (an export), saved under the name the server gives (Content-Disposition's
+   * filename*, in the page's language). Through fetch rather than a link, so that the request carries
+   * the page's language and a refusal (too many rows, say) is thrown as an ApiError to show. */
+  async function download(path, params) {
+    const response = await send("GET", path, {params: params}, "*/*");
+    const blob = await response.blob();
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+    const plain = /filename="([^"]+)"/i.exec(disposition);
+    const name = encoded ? decodeURIComponent(encoded[1]) : plain ? plain[1] : "download";
+    const link = element("a", {href: URL.createObjectURL(blob), download: name, hidden: true});
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+    return name;
   }
 
   /* Show an error (an ApiError or any Error) in `container` (default: the page's notice area). */
@@ -102,6 +130,21 @@
     });
     target.replaceChildren(box);
     return box;
+  }
+
+  /* A button that saves an export as Excel: it waits while the file is made, and a refusal shows in the
+   * page's notice area. */
+  async function exportFile(button, path, params) {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      await download(path, Object.assign({format: "xlsx"}, params));
+    } catch (error) {
+      showError(error);
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
   }
 
   function clearErrors(container) {
@@ -139,8 +182,10 @@
       request: request,
       get: (path, params) => request("GET", path, {params: params}),
       post: (path, body, params) => request("POST", path, {body: body, params: params}),
+      download: download,
     },
     showError: showError,
+    exportFile: exportFile,
     clearErrors: clearErrors,
     element: element,
   });

@@ -234,6 +234,14 @@
     .then(renderMatrix)
     .catch((error) => Tepai.showError(error, document.getElementById("industry-matrix")));
 
+  /* ---- The gap lists as Excel files, for the day and county-level unit shown. ---- */
+  document.querySelectorAll("#gap-exports button[data-kind]").forEach((button) => {
+    button.addEventListener("click", () => {
+      Tepai.clearErrors();
+      Tepai.exportFile(button, "coverage/gaps/export/", {kind: button.dataset.kind, as_of: config.asOf, county: config.county});
+    });
+  });
+
   /* ---- Map jobs: start one, follow its progress, then download the file. ---- */
   const jobBox = document.getElementById("map-job-progress");
   const jobBar = jobBox.querySelector("progress");

@@ -303,6 +303,18 @@
     loadAssignments().catch((error) => Tepai.showError(error));
   });
 
+  /* ---- Exports: the gap list of the open tab, and the running assignments as filtered ---- */
+  document.getElementById("gaps-export").addEventListener("click", (event) => {
+    const tab = tabs.find((item) => item.getAttribute("aria-selected") === "true");
+    Tepai.exportFile(event.currentTarget, "coverage/gaps/export/", {kind: tab.dataset.kind, as_of: config.today, county: config.county});
+  });
+  document.getElementById("assignment-export").addEventListener("click", (event) => {
+    Tepai.exportFile(event.currentTarget, "village-assignments/export/", {
+      running_on: config.today, county: config.county, town: townSelect ? townSelect.value : "",
+      search: searchInput.value.trim(), ordering: "-start_date",
+    });
+  });
+
   /* ---- After a change: the gaps, the list and the map as the server now has them ---- */
   function refreshAfterChange() {
     return Promise.all([coverage.reload(), reloadGaps(), loadAssignments()]).catch((error) => Tepai.showError(error));
