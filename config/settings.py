@@ -149,6 +149,14 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tepai"}}
 
+# ModelBackend checks passwords (every sign-in reaches it through the throttle in
+# specialists/login_throttle.py) and, being first, is the backend sessions record. RoleBackend signs
+# nobody in: it grants the admin permissions a user's role carries (specialists/auth_backends.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "specialists.auth_backends.RoleBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

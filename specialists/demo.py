@@ -606,9 +606,12 @@ def _save_logins(people, geography):
     password = make_password(DEMO_PASSWORD)
     counties = {county.code: county for county in geography.counties}
     for username, role, county in LOGINS:
+        # The admin site is for the superuser and the city coordinator; the county coordinator works
+        # in the desk. is_staff follows the role (specialists/signals.py); it is set here as well so
+        # that the users are written once, as they stay.
         user = User.objects.create(
             username=username, password=password, is_superuser=username == "admin",
-            is_staff=role is None or role == UserRole.Role.COORDINATOR,
+            is_staff=role is None or (role == UserRole.Role.COORDINATOR and county is None),
         )
         if role is not None:
             UserRole.objects.create(
