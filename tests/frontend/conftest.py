@@ -19,6 +19,7 @@ the test run's folder, or in TEPAI_SHOTS_DIR when that is set.
 
 import os
 import re
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,9 +67,11 @@ def browser():
     if not CHROMIUM.exists():
         _unavailable(f"Debian's chromium at {CHROMIUM} (apt-get install chromium; scripts/test.sh installs it)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("the playwright package (pip install -r requirements-test.txt)")
+    # expect() keeps its own timeout (5 s), not the contexts': give it the same.
+    expect.set_options(timeout=TIMEOUT_MS)
     # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from
     # a thread with a running loop; the tests build their rows with the ORM beside the browser.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -90,6 +93,60 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class _OneThreadAtATimeCursor:
+    """A SQLite cursor whose every call (and every row it yields) holds `lock`."""
+
+    def __init__(self, cursor, lock):
+        self._cursor = cursor
+        self._lock = lock
+
+    def __getattr__(self, name):
+        value = getattr(self._cursor, name)
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            with self._lock:
+                result = value(*args, **kwargs)
+            return self if result is self._cursor else result
+
+        return call
+
+    def __iter__(self):
+        while True:
+            with self._lock:
+                row = self._cursor.fetchone()
+            if row is None:
+                return
+            yield row
+
+
+@pytest.fixture(scope="session")
+def _one_query_at_a_time():
+    """On the in-memory SQLite database, one thread at a time uses the connection.
+
+    The live server's threads and the test's share that one connection (another connection would see
+    another, empty, database). Python's sqlite3 binds parameters without letting go of the GIL, and
+    calls Django's SQL functions (which need the GIL) while SQLite holds the connection's mutex: two
+    threads querying at once can each wait for the other for ever, and the run hangs. A lock around
+    each cursor call keeps them apart; it lets go of the GIL while it waits. (PostgreSQL gives each
+    thread a connection of its own, and needs none of this.)
+    """
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    lock = threading.RLock()
+    create_cursor = connection.create_cursor
+    connection.create_cursor = lambda name=None: _OneThreadAtATimeCursor(create_cursor(name), lock)
+    try:
+        yield
+    finally:
+        del connection.create_cursor
 
 
 class BrowserProblems:
@@ -145,7 +202,7 @@ def _open_context(browser, live_server, problems, viewport, language):
 
 
 @pytest.fixture
-def open_page(browser, live_server, browser_problems):
+def open_page(browser, live_server, browser_problems, _one_query_at_a_time):
     """open_page(viewport=DESKTOP, language=None) -> a new page in a context of its own; fails the test on any problem."""
     contexts = []
 
@@ -180,6 +237,16 @@ def sign_in(live_server):
         page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
 
     return signer
+
+
+def wait_for_popup_lists(popup):
+    """Wait until a village's open popup (a locator) has its two lists in: each shows the catalogue's
+    "Loading…" until its own request answers, and the two answer in either order."""
+    from playwright.sync_api import expect
+
+    loading = popup.page.evaluate("() => gettext('Loading…')")
+    expect(popup).to_be_visible()
+    expect(popup).not_to_contain_text(loading)
 
 
 @pytest.fixture

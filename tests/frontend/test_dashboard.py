@@ -4,11 +4,12 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from specialists.models import MapJob
 from specialists.selectors import headline_figures
 from tests.frontend import COLOURS
-from tests.frontend.conftest import DESKTOP, PHONE
+from tests.frontend.conftest import DESKTOP, PHONE, wait_for_popup_lists
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +22,8 @@ def _open_dashboard(page, sign_in, user, query=""):
     page.locator("#industry-table").wait_for()
 
 
-def _fill(page, village):
-    return page.locator(f"path.village-{village.code}").get_attribute("fill")
+def _path(page, village):
+    return page.locator(f"path.village-{village.code}")
 
 
 def test_a_leader_sees_the_figures_and_the_villages_coloured_by_status(page, world, sign_in):
@@ -30,10 +31,10 @@ def test_a_leader_sees_the_figures_and_the_villages_coloured_by_status(page, wor
 
     figures = page.locator("#headline-figures").inner_text()
     assert str(headline_figures()["specialists"]) in figures
-    assert page.locator("path.village").count() == 6
+    expect(page.locator("path.village")).to_have_count(6)
     for side in (world.huaiyuan, world.wuhe):
         for status, village in side.villages.items():
-            assert _fill(page, village) == COLOURS[status], (village.name, status)
+            expect(_path(page, village), f"{village.name}: {status}").to_have_attribute("fill", COLOURS[status])
     counts = {item.get_attribute("data-status"): item.locator(".count").inner_text() for item in page.locator("#map-legend li[data-status]").all()}
     assert counts == {"covered": "(2)", "at_risk": "(1)", "uncovered": "(2)", "community": "(1)"}
 
@@ -43,7 +44,8 @@ def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, wor
 
     page.locator(f"path.village-{world.huaiyuan.villages['covered'].code}").click()
     popup = page.locator(".village-popup")
-    popup.locator(".popup-logs li").first.wait_for()
+    # Its two lists come from two requests, answered in either order.
+    wait_for_popup_lists(popup)
 
     assert popup.locator("h3").inner_text() == "荆山村"
     (serving,) = popup.locator(".popup-specialists li").all_inner_texts()
@@ -55,9 +57,11 @@ def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, wor
     page.locator(".leaflet-popup-close-button").click()
     page.locator(".leaflet-popup").wait_for(state="detached")  # it fades out first
     page.locator(f"path.village-{world.wuhe.villages['uncovered'].code}").click()
+    # (Its list says "Loading…" until the answer is in: wait for the answer's message, not that.)
+    wait_for_popup_lists(popup)
     page.locator(".village-popup .popup-specialists p").filter(has_text=re.compile(r"\S")).wait_for()
     assert page.locator(".village-popup h3").inner_text() == "大新村"
-    assert page.locator(".village-popup .popup-specialists li").count() == 0
+    expect(page.locator(".village-popup .popup-specialists li")).to_have_count(0)
 
 
 def test_the_industry_matrix_names_the_covering_team_and_marks_the_gap(page, world, sign_in):
@@ -70,16 +74,17 @@ def test_the_industry_matrix_names_the_covering_team_and_marks_the_gap(page, wor
     assert rows["怀远县"][0] == "怀远石榴特派团"
     assert rows["怀远县"][1] == "–"
     assert rows["五河县"][0] == "–"
-    assert page.locator("#industry-table tr[data-county='349322'] td.gap").count() == 1
+    expect(page.locator("#industry-table tr[data-county='349322'] td.gap")).to_have_count(1)
 
 
 def test_a_county_leader_sees_nothing_of_another_county(page, world, sign_in):
     _open_dashboard(page, sign_in, world.users["leader_wuhe"])
     page.locator(f"path.village-{world.wuhe.villages['covered'].code}").click()
     page.locator(".village-popup .popup-specialists li").wait_for()
-    page.locator(".village-popup .popup-logs p, .village-popup .popup-logs li").first.wait_for()
+    # Both lists answered (the logs' "Loading…" is a p as well), so that their data is in the page too.
+    wait_for_popup_lists(page.locator(".village-popup"))
 
-    assert page.locator("path.village").count() == 2
+    expect(page.locator("path.village")).to_have_count(2)
     # Names, codes and the other unit's industry and team: none of them anywhere in the page or its data.
     html = page.content()
     for other in ("怀远", "荆山村", "白莲村", "涂山村", "城关社区", "石榴", world.huaiyuan.county.code, "张怀远"):
@@ -96,7 +101,7 @@ def test_choosing_a_county_zooms_and_filters_the_map(page, world, sign_in):
     page.wait_for_url(re.compile(r"county=349322"))
     page.locator("path.village").first.wait_for()
 
-    assert page.locator("path.village").count() == 2
+    expect(page.locator("path.village")).to_have_count(2)
     assert page.locator("#county-table tbody tr").count() == 1
     # Zoomed in on the unit's villages: the same village is drawn larger.
     assert village.bounding_box()["width"] > 1.5 * width_before
@@ -109,9 +114,9 @@ def test_a_map_job_shows_its_progress_and_downloads_the_file(page, world, sign_i
         page.locator("#map-jobs button[data-format=png]").click()
 
     assert download.value.suggested_filename.endswith(".png")
-    assert page.locator("#map-job-progress progress").get_attribute("value") == "100"
+    expect(page.locator("#map-job-progress progress")).to_have_attribute("value", "100")
     link = page.locator("#map-job-progress a.map-job-link")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     job = MapJob.objects.get()
     assert (job.status, job.format, job.county, job.as_of) == (MapJob.Status.DONE, "png", world.wuhe.county, timezone.localdate())
     assert link.get_attribute("href").endswith(f"/api/v1/map-jobs/{job.pk}/download/")

@@ -10,11 +10,12 @@ import re
 
 import pytest
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 
 from specialists.models import Achievement, VillageAssignment
 from tests import factories as f
 from tests.frontend import COLOURS, untranslated_text
-from tests.frontend.conftest import DESKTOP, PHONE
+from tests.frontend.conftest import DESKTOP, PHONE, wait_for_popup_lists
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,20 @@ def _wait_for_fill(page, village, status):
         "([code, colour]) => { const path = document.querySelector('path.village-' + code); return path && path.getAttribute('fill') === colour; }",
         arg=[village.code, COLOURS[status]],
     )
+
+
+def _mark_drawn(page):
+    """Mark the villages on the map and the rows of the gap lists as they are now. After a change the desk
+    draws both anew from the server (each at once: all villages, or all of one list's rows), so an unmarked
+    one shows that the redrawing is done, even where it looks the same as before."""
+    page.evaluate("() => document.querySelectorAll('path.village, .gap-list li').forEach((node) => node.setAttribute('data-drawn-before', ''))")
+
+
+def _wait_for_redrawn(page):
+    page.locator("path.village:not([data-drawn-before])").first.wait_for(state="attached")
+    for kind in ("uncovered", "at_risk", "industry"):
+        # Every list has a row after drawing: a gap, or the one saying there is none.
+        page.locator(f"#gaps-{kind} li:not([data-drawn-before])").first.wait_for(state="attached")
 
 
 def _gap_codes(page, kind):
@@ -108,6 +123,8 @@ def test_a_gap_is_found_on_the_map_and_assigned_from_its_popup(open_page, world,
 
     page.locator(f"#gaps-uncovered li[data-village='{village.code}'] button[data-action=locate]").click()
     popup = page.locator(f".village-popup[data-code='{village.code}']")
+    # (Its lists say "Loading…" until their answers are in: wait for the answers' messages, not that.)
+    wait_for_popup_lists(popup)
     popup.locator(".popup-specialists p").filter(has_text=re.compile(r"\S")).wait_for()
     assert popup.locator("h3").inner_text() == "涂山村"
     assert untranslated_text(page, language) == []
@@ -147,9 +164,12 @@ def test_reassigning_hands_the_village_over_in_one_go(open_page, world, sign_in,
     assert dialog.locator(".suggestion .row-title").all_inner_texts() == ["王白莲"]
     assert first.locator(".badge.match").count() == 1
     assert untranslated_text(page, language) == []
+    _mark_drawn(page)
     dialog.locator("#assign-submit").click()
 
     page.locator(f"#assignment-table tbody tr[data-village='{village.code}']").filter(has_text="王白莲").wait_for()
+    # The map and the gaps look the same as before (that is the point): wait until they are drawn again.
+    _wait_for_redrawn(page)
     assert dialog.is_hidden()
     # Handed over: 张怀远 served until yesterday, 王白莲 from today; the village was never a gap.
     rows = {a.specialist.name: (a.start_date, a.end_date) for a in VillageAssignment.objects.filter(village=village)}

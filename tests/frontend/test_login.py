@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from tests.frontend import PASSWORD, untranslated_text
 from tests.frontend.conftest import PHONE
@@ -37,7 +38,7 @@ def test_a_wrong_password_keeps_the_person_on_the_login_page_with_a_message(page
     _sign_in_with_the_form(page, "leader", "not-the-password")
 
     assert page.url.endswith("/login/")
-    assert page.locator(".error-box[role=alert]").is_visible()
+    expect(page.locator(".error-box[role=alert]")).to_be_visible()
     assert "请输入一个正确的" in page.locator(".error-box").inner_text()
 
 
@@ -96,11 +97,11 @@ def test_the_language_switch_turns_the_page_into_english_and_back(open_page, wor
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.url.endswith("/dashboard/?year=")
     assert page.locator("h1").inner_text() == "Dashboard"
-    assert page.locator(".language-switch button[value=en]").get_attribute("aria-pressed") == "true"
+    expect(page.locator(".language-switch button[value=en]")).to_have_attribute("aria-pressed", "true")
 
     page.locator(".language-switch button[value=zh-hans]").click()
     page.wait_for_function("document.documentElement.lang === 'zh-Hans'")
-    assert page.locator(".language-switch button[value=zh-hans]").get_attribute("aria-pressed") == "true"
+    expect(page.locator(".language-switch button[value=zh-hans]")).to_have_attribute("aria-pressed", "true")
 
 
 def _open_every_part_of_the_dashboard(page, world):

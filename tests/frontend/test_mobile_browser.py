@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from specialists.models import Achievement, ServiceLog
 from tests import factories as f
@@ -127,7 +128,7 @@ def test_a_log_saved_offline_waits_and_arrives_once_when_online(phone, world):
     # Cleared from the phone, the log is still listed, as the server has it.
     page.locator("#outbox-clear").click()
     page.locator(f"#recent-logs li[data-uuid='{uuid}']").wait_for()
-    assert _entry(page).count() == 0
+    expect(_entry(page)).to_have_count(0)
 
 
 def test_a_lost_response_is_retried_and_still_makes_one_log(phone, world, browser_problems):
@@ -175,7 +176,7 @@ def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, wor
     page.locator("#log-form button[type=submit]").click()
     _entry(page, "sent").wait_for()
 
-    assert _entry(page).count() == 1
+    expect(_entry(page)).to_have_count(1)
     assert _new_logs(world).get().occurred_at.date() == timezone.localdate()
 
 
@@ -203,7 +204,8 @@ def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes
     sent = _entry(page, "sent")
     sent.wait_for()
 
-    assert sent.get_attribute("data-uuid") != taken and _entry(page).count() == 1
+    assert sent.get_attribute("data-uuid") != taken
+    expect(_entry(page)).to_have_count(1)
     assert _new_logs(world).get().description == "重复的编号"
     assert ServiceLog.objects.get(uuid=taken).description == "石榴嫁接技术指导"
 
@@ -251,10 +253,10 @@ def test_the_page_opens_offline_from_the_workers_cache(phone, world):
 
     # The page, its scripts and the catalogue came from the worker's cache; the villages from the phone's store.
     page.locator(f"#log-village option[value='{world.huaiyuan.villages['covered'].code}']").wait_for(state="attached")
-    assert page.locator("#connection").get_attribute("data-online") == "false"
-    assert page.locator("#data-age").is_visible()
+    expect(page.locator("#connection")).to_have_attribute("data-online", "false")
+    expect(page.locator("#data-age")).to_be_visible()
     page.locator("#tab-villages").click()
-    assert "荆山村" in page.locator("#villages").inner_text()
+    expect(page.locator("#villages")).to_contain_text("荆山村")
     assert page.evaluate("() => typeof gettext") == "function"
     _shoot(page, "offline-reload")
 
@@ -275,7 +277,7 @@ def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(pho
     page.locator("#achievement-amount").fill("56000")
     page.locator("#achievement-village").select_option(world.huaiyuan.villages["covered"].code)
     page.locator("#achievement-evidence").set_input_files([_pdf(), _jpeg()])
-    assert page.locator("#achievement-files li").count() == 2
+    expect(page.locator("#achievement-files li")).to_have_count(2)
     _shoot(page, "achievement-form")
     page.context.set_offline(True)
     page.locator("#achievement-form button[type=submit]").click()
