@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.utils import timezone, translation
-from playwright.sync_api import expect
 
 from specialists.models import Achievement, VillageAssignment
 from tests import factories as f
