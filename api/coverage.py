@@ -30,7 +30,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -46,6 +46,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import exports
+from api.files import file_response
 from api.permissions import NO_ROLE
 from api.serializers import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
 from api.views import Conflict
@@ -866,7 +867,5 @@ class MapJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise Conflict(_("This map job failed; ask for the map again."))
         if job.status != MapJob.Status.DONE:
             raise Conflict(_("This map is not made yet (%(progress)d%% done); try again shortly.") % {"progress": job.progress})
-        return FileResponse(
-            job.result.open("rb"), as_attachment=True, filename=os.path.basename(job.result.name),
-            content_type=CONTENT_TYPES[job.format],
-        )
+        # A file gone from storage (a cleaned media folder) answers 404, not a 500.
+        return file_response(job.result, content_type=CONTENT_TYPES[job.format], filename=os.path.basename(job.result.name), as_attachment=True)

@@ -19,6 +19,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from specialists.login_throttle import ThrottledAdminAuthenticationForm
@@ -383,9 +385,22 @@ class MapJobAdmin(admin.ModelAdmin):
         return False
 
 
-class ServiceLogPhotoInline(admin.TabularInline):
+def _api_file_link(url, label):
+    # Stored files are sent only through the API's scoped routes, never from /media/ (config/urls.py).
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
+
+
+class PhotoLinkMixin:
+    @admin.display(description=_("photo"))
+    def photo_link(self, photo):
+        if photo.pk is None:
+            return "-"
+        return _api_file_link(reverse("api:service-log-photo-file", kwargs={"uuid": photo.log.uuid, "photo_uuid": photo.uuid}), photo.uuid)
+
+
+class ServiceLogPhotoInline(PhotoLinkMixin, admin.TabularInline):
     model = ServiceLogPhoto
-    fields = ["uuid", "image", "format", "width", "height", "size_bytes", "created_at"]
+    fields = ["uuid", "photo_link", "format", "width", "height", "size_bytes", "created_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -411,8 +426,10 @@ class ServiceLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceLogPhoto)
-class ServiceLogPhotoAdmin(admin.ModelAdmin):
+class ServiceLogPhotoAdmin(PhotoLinkMixin, admin.ModelAdmin):
     list_display = ["uuid", "log", "format", "width", "height", "size_bytes", "created_at"]
+    fields = ["uuid", "log", "photo_link", "format", "width", "height", "size_bytes", "created_at"]
+    readonly_fields = fields
     list_filter = ["format"]
     search_fields = ["log__specialist__name", "=uuid"]
     list_select_related = ["log__specialist", "log__village"]
@@ -429,13 +446,20 @@ class ServiceLogPhotoAdmin(admin.ModelAdmin):
 
 class AchievementEvidenceInline(admin.TabularInline):
     model = AchievementEvidence
-    fields = ["uuid", "file", "content_type", "size_bytes", "original_name", "created_at"]
+    fields = ["uuid", "file_link", "content_type", "size_bytes", "original_name", "created_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("file"))
+    def file_link(self, evidence):
+        if evidence.pk is None:
+            return "-"
+        url = reverse("api:achievement-evidence-file", kwargs={"uuid": evidence.achievement.uuid, "evidence_uuid": evidence.uuid})
+        return _api_file_link(url, evidence.original_name or evidence.uuid)
 
 
 class AchievementActionForm(ActionForm):

@@ -401,3 +401,17 @@ def test_specialist_changelist_queries(admin_client):
 
     assert len(queries) == 6, "\n".join(queries)
 
+
+
+@pytest.mark.parametrize(("model", "shows"), [(ServiceLog, ServiceLogPhoto), (ServiceLogPhoto, ServiceLogPhoto), (Achievement, AchievementEvidence)],
+                         ids=lambda value: value.__name__)
+def test_stored_files_are_linked_through_the_api_never_media(admin_client, one_of_each, model, shows):
+    page = admin_client.get(url(model, "change", one_of_each[model].pk)).content.decode()
+
+    stored = one_of_each[shows]
+    if shows is ServiceLogPhoto:
+        expected = f"/api/v1/service-logs/{stored.log.uuid}/photos/{stored.uuid}/"
+    else:
+        expected = f"/api/v1/achievements/{stored.achievement.uuid}/evidence/{stored.uuid}/"
+    assert f'href="{expected}"' in page
+    assert "/media/" not in page

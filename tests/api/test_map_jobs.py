@@ -94,6 +94,18 @@ def test_a_png_map_is_downloaded_as_an_image(world, django_capture_on_commit_cal
     assert Image.open(io.BytesIO(b"".join(download.streaming_content))).size[0] > 400
 
 
+def test_a_done_job_whose_file_is_gone_answers_404(world, django_capture_on_commit_callbacks):
+    user = world.users["leader_wuhe"]
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _post(user, {"format": "png", "as_of": "2023-06-15"})
+    job = MapJob.objects.get(pk=created["id"])
+    job.result.storage.delete(job.result.name)  # a cleaned media folder
+
+    response = _client(user).get(f"{URL}{created['id']}/download/")
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
 def test_a_job_not_made_yet_answers_409_on_download(world):
     user = world.users["city_coordinator"]
     created = _post(user, {"format": "svg"})  # never committed in this test, so never run
