@@ -7,24 +7,23 @@ logs' contract: 201 new, 200 an identical retry, 409 the same UUID with other co
 the field a rule refuses.
 """
 
-import logging
-
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from api.exceptions import PayloadTooLarge
 from api.exports import COUNT, DATE, DATETIME, Column, ExportMixin
+from api.files import FILE_ROUTE, child, file_response
 from api.filters import FilterSet, IntegerFilter
+from api.parsers import EvidenceParser
 from api.permissions import NO_ROLE
 from api.serializers import SpecialistRefSerializer, VillageRefSerializer
 from api.views import Conflict, ScopedViewSet
@@ -39,7 +38,6 @@ from specialists.achievements import (
 from specialists.models import Achievement, AchievementEvidence, Enterprise
 from villages.models import Industry
 
-logger = logging.getLogger(__name__)
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 RETRY_HELP = _("Made by the phone; send the same one again after a lost response.")
 
@@ -288,7 +286,7 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
             raise _conflict(error) from None
         return self._answer(achievement, status.HTTP_200_OK)
 
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[EvidenceParser, FormParser])
     def evidence(self, request, uuid=None):
         """Add a photo or PDF to your own achievement: 201 when stored, 200 for a retried upload of the same file."""
         achievement = self.get_object()
@@ -310,21 +308,11 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
             raise
         return Response(AchievementEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_uuid>{UUID_PATTERN})", url_name="evidence-file")
+    @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_uuid>{UUID_PATTERN})", url_name="evidence-file", **FILE_ROUTE)
     def evidence_file(self, request, uuid=None, evidence_uuid=None):
         """An evidence file of an achievement you see."""
-        achievement = self.get_object()
-        wanted = evidence_uuid.replace("-", "").lower()
-        evidence = next((e for e in achievement.evidence.all() if e.uuid.hex == wanted), None)
-        if evidence is None:
-            raise Http404
+        evidence = child(self.get_object().evidence.all(), evidence_uuid)
         # The stored extension, which follows the checked content, whatever the phone named the file.
         extension = evidence.file.name.rsplit(".", 1)[-1]
         name = f"{(evidence.original_name.rsplit('.', 1)[0] if evidence.original_name else '') or evidence.uuid}.{extension}"
-        try:
-            stored = evidence.file.open("rb")
-        except OSError:
-            # The row outlived its file (a restored database, a cleaned media folder): nothing to send.
-            logger.warning("Evidence %s of achievement %s has no file at %s", evidence.uuid, achievement.uuid, evidence.file.name)
-            raise Http404 from None
-        return FileResponse(stored, as_attachment=True, filename=name, content_type=evidence.content_type)
+        return file_response(evidence.file, content_type=evidence.content_type, filename=name, as_attachment=True)

@@ -5,6 +5,7 @@ request's language) with a Retry-After header, before the password is looked at.
 """
 
 from django.contrib.auth.models import update_last_login
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -12,6 +13,15 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from specialists.login_throttle import LoginThrottled, authenticate_throttled
+
+# simplejwt's messages come in Chinese from its own catalogue (rest_framework_simplejwt is in
+# INSTALLED_APPS for that), except these, which it leaves untranslated (fuzzy): named here so that
+# makemessages keeps them in ours, which Django reads first (LOCALE_PATHS).
+SIMPLEJWT_UNTRANSLATED = (
+    gettext_noop("Token is invalid"),  # a refresh token that is not a token, or is forged
+    gettext_noop("Token is expired"),  # a refresh token past REFRESH_TOKEN_LIFETIME
+    gettext_noop("No active account found for the given token."),  # a refresh token of a deactivated user
+)
 
 
 class SignInThrottled(exceptions.Throttled):

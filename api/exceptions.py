@@ -3,10 +3,20 @@
 `message` is in the request's language (LocaleMiddleware reads Accept-Language; zh-hans by
 default), `fields` maps each field (dotted for nested ones, `non_field_errors` for the whole
 object) to its messages. Model validation (a business rule a model's clean() refuses) answers 422;
-malformed input answers 400.
+malformed input answers 400, with a message of our own rather than the parser's English. A body too
+large to read (more data than DATA_UPLOAD_MAX_MEMORY_SIZE, more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS,
+more files than DATA_UPLOAD_MAX_NUMBER_FILES) answers 413, a query string with too many parameters 400:
+Django raises those when DRF first reads `request.data` (in the view, or in SessionAuthentication's CSRF
+check) or `query_params`, inside the view, so they reach this handler rather than Django's HTML 400 page.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -30,6 +40,38 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _lazy("The upload is too large.")
     default_code = "too_large"
+
+
+class TooManyParameters(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "too_many_parameters"
+
+
+def _unreadable(exc, request):
+    """The API's answer to a request Django refused to read: 413 for its body, 400 for its query string."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(_("The data sent is more than %(max)s bytes; at most %(max)s bytes are allowed (uploaded files aside).")
+                               % {"max": limit})
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return PayloadTooLarge(_("The request has more than %(max)s files; at most %(max)s are allowed.") % {"max": limit})
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    message = _("The request has more than %(max)s parameters; at most %(max)s are allowed.") % {"max": limit}
+    # QueryDict counts the query string's fields as its "&"-separated pairs (urllib's parse_qsl).
+    if request is not None and 1 + request.META.get("QUERY_STRING", "").count("&") > limit:
+        return TooManyParameters(message)
+    return PayloadTooLarge(message)
+
+
+def _malformed(request):
+    """DRF's parse errors are English and quote the parser ("JSON parse error - Expecting value: line 1
+    column 2"): one message of our own instead, in the request's language, naming what the body was
+    read as (the parser's media type, not the header's: "application/*" reaches the JSON parser too)."""
+    parser = request.negotiator.select_parser(request, request.parsers) if hasattr(request, "negotiator") else None
+    if parser is None:
+        return exceptions.ParseError()
+    return exceptions.ParseError(_("The request body is malformed: it is not valid %(media_type)s.") % {"media_type": parser.media_type})
 
 
 def _flatten(detail, prefix=""):
@@ -65,7 +107,11 @@ def exception_handler(exc, context):
         fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages})
         return _validation_response(fields, status.HTTP_422_UNPROCESSABLE_ENTITY)
 
-    if isinstance(exc, Http404):
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        exc = _unreadable(exc, context.get("request"))
+    elif isinstance(exc, exceptions.ParseError):
+        exc = _malformed(context.get("request"))
+    elif isinstance(exc, Http404):
         # Django's message names the model ("No Village matches..."), is never translated, and
         # would differ between "does not exist" and "outside your scope": one message for both.
         exc = exceptions.NotFound()

@@ -44,7 +44,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
-from api.negotiation import language_from_accept
+from api.negotiation import activate_request_language
 
 CSV, XLSX = "csv", "xlsx"
 CONTENT_TYPES = {CSV: "text/csv", XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -106,9 +106,7 @@ class ExportNegotiation(DefaultContentNegotiation):
     not a renderer, and no Accept header can refuse the file (406)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        language = language_from_accept(request.META.get("HTTP_ACCEPT_LANGUAGE"))
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+        activate_request_language(request)
         return renderers[0], renderers[0].media_type
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.db import connection, models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from specialists.models import (
     Enterprise,
@@ -26,6 +27,31 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (also True/False, 1/0); blank is no filter; anything else is an error, where
+    Django's NullBooleanField would read it as blank and the filter would be silently dropped."""
+
+    widget = forms.TextInput  # the raw value: NullBooleanSelect maps anything it does not know to None
+    default_error_messages = {"invalid": serializers.BooleanField.default_error_messages["invalid"]}
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self._VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A boolean filter that answers 400 naming its parameter for a value that is not a boolean."""
+
+    field_class = StrictBooleanField
+
+
 def _bounded(model_field):
     low, high = connection.ops.integer_field_range(model_field.get_internal_type())
     return {"min_value": low, "max_value": high}
@@ -38,11 +64,13 @@ _INTEGER_FIELDS = [
 
 
 class FilterSet(django_filters.FilterSet):
-    """The API's FilterSet: integer columns filter by bounded whole numbers."""
+    """The API's FilterSet: integer columns filter by bounded whole numbers, boolean ones (and
+    `isnull` lookups) by strict booleans."""
 
     FILTER_DEFAULTS = {
         **django_filters.FilterSet.FILTER_DEFAULTS,
         **{field: {"filter_class": IntegerFilter, "extra": _bounded} for field in _INTEGER_FIELDS},
+        models.BooleanField: {"filter_class": BooleanFilter},
     }
 
 
@@ -117,7 +145,7 @@ class VillageAssignmentFilter(FilterSet):
     town = django_filters.CharFilter(field_name="village__town__code", label=_("Town code"))
     county = django_filters.CharFilter(field_name="village__town__county__code", label=_("County-level unit code"))
     running_on = django_filters.DateFilter(method="filter_running_on", label=_("Running on this day"))
-    open = django_filters.BooleanFilter(field_name="end_date", lookup_expr="isnull", label=_("Open-ended"))
+    open = BooleanFilter(field_name="end_date", lookup_expr="isnull", label=_("Open-ended"))
 
     class Meta:
         model = VillageAssignment

@@ -27,9 +27,15 @@ def language_from_accept(header):
     return settings.LANGUAGE_CODE
 
 
+def activate_request_language(request):
+    """Activate the language the request's Accept-Language asks for, for the rest of the request."""
+    language = language_from_accept(request.META.get("HTTP_ACCEPT_LANGUAGE"))
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
 class LanguageContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
-        language = language_from_accept(request.META.get("HTTP_ACCEPT_LANGUAGE"))
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+        activate_request_language(request)
         return super().select_renderer(request, renderers, format_suffix)

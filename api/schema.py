@@ -21,7 +21,9 @@ _DESCRIPTIONS = {
     "403": "Signed in, but this role may not do this.",
     "404": "No such object within your scope (another county's object answers 404 too).",
     "409": "The request conflicts with the stored state.",
-    "413": "The upload is larger than the allowed size.",
+    "413": "The request is too large: its data (files aside) is over 2.5 MB (DATA_UPLOAD_MAX_MEMORY_SIZE), it has too many "
+           "fields or files, or its upload is over the upload's limit.",
+    "415": "The request body's Content-Type is not one this operation reads.",
     "422": "Well-formed, but a business rule refuses it.",
     "429": "Too many failed sign-ins for this account or from this address; try again after Retry-After seconds.",
 }
@@ -51,8 +53,11 @@ def add_error_responses(result, generator, request, public):
                     codes.append("404")
                 if method in ("post", "put", "patch"):
                     codes += ["409", "422"]
-                if method == "post" and path.endswith("/photos/"):
-                    codes.append("413")
+            if method in ("post", "put", "patch"):
+                # Whatever the operation reads: a body is parsed when first read, by the view or by
+                # SessionAuthentication's CSRF check (which reads the body of any POST), so a body too
+                # large to read (api/exceptions.py) or of a type no parser takes can meet any write.
+                codes += ["413", "415"]
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code], **ref})

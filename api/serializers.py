@@ -1,5 +1,6 @@
 """Shapes of the API's rows. They check shape only: business rules live in the models' clean()."""
 
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -293,9 +294,16 @@ class StoredLocationSerializer(serializers.Serializer):
 
 
 class ServiceLogPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Where the photo is downloaded, for those who see the log."))
+
     class Meta:
         model = ServiceLogPhoto
-        fields = ["uuid", "format", "width", "height", "size_bytes", "created_at"]
+        fields = ["uuid", "format", "width", "height", "size_bytes", "created_at", "url"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_url(self, photo):
+        # photo.log is the prefetching parent (or the log just uploaded to): no query.
+        return reverse("api:service-log-photo-file", kwargs={"uuid": photo.log.uuid, "photo_uuid": photo.uuid})
 
 
 class ServiceLogSerializer(serializers.ModelSerializer):

@@ -4,20 +4,23 @@ lets the models' own validation decide what may be written."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views import defaults
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from api import filters, serializers
 from api.exceptions import PayloadTooLarge, error_body
 from api.exports import BOOLEAN, COUNT, DATE, DATETIME, JOINED, Column, ExportMixin, place_columns
+from api.files import FILE_ROUTE, child, file_response
 from api.negotiation import language_from_accept
+from api.parsers import PhotoParser
 from api.permissions import CoordinatorWrites, SpecialistWrites
 from specialists import access
 from specialists.assignments import (
@@ -28,7 +31,7 @@ from specialists.assignments import (
     village_assignment_extend,
     village_assignment_reassign,
 )
-from specialists.models import Enterprise, ServiceLog, Specialist, VillageAssignment
+from specialists.models import Enterprise, ServiceLog, ServiceLogPhoto, Specialist, VillageAssignment
 from specialists.service_logs import service_log_photo_add, service_log_record
 from villages.models import Village
 
@@ -315,6 +318,12 @@ class EnterpriseViewSet(ExportMixin, ScopedViewSet):
     )
 
 
+# A service log photo's stored format -> the content type it is sent with.
+PHOTO_CONTENT_TYPES = {
+    ServiceLogPhoto.Format.JPEG: "image/jpeg", ServiceLogPhoto.Format.PNG: "image/png", ServiceLogPhoto.Format.WEBP: "image/webp",
+}
+
+
 @extend_schema_view(
     create=extend_schema(
         request=serializers.ServiceLogCreateSerializer,
@@ -325,6 +334,11 @@ class EnterpriseViewSet(ExportMixin, ScopedViewSet):
     photos=extend_schema(
         request={"multipart/form-data": serializers.ServiceLogPhotoUploadSerializer},
         responses={201: serializers.ServiceLogPhotoSerializer, 200: serializers.ServiceLogPhotoSerializer},
+    ),
+    photo_file=extend_schema(
+        parameters=[OpenApiParameter("photo_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in PHOTO_CONTENT_TYPES.values()},
+        description=_("Download a photo of a log you see, shown inline in its stored format."),
     ),
 )
 class ServiceLogViewSet(ExportMixin, ScopedViewSet):
@@ -364,7 +378,7 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
         )
         return self._log(log, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[PhotoParser, FormParser])
     def photos(self, request, uuid=None):
         """Add a photo to your own log: 201 when stored, 200 for a retried upload of the same photo."""
         log = self.get_object()
@@ -383,6 +397,16 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
         return Response(
             serializers.ServiceLogPhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @action(detail=True, methods=["get"], url_path=rf"photos/(?P<photo_uuid>{lookup_value_regex})", url_name="photo-file", **FILE_ROUTE)
+    def photo_file(self, request, uuid=None, photo_uuid=None):
+        """A photo of a log you see, as stored (re-encoded on arrival, without its metadata)."""
+        log = self.get_object()
+        photo = child(log.photos.all(), photo_uuid)
+        # The stored extension, which follows the checked content; dated by the service, not the upload.
+        extension = photo.image.name.rsplit(".", 1)[-1]
+        name = f"service-log-{timezone.localdate(log.occurred_at).isoformat()}-{photo.uuid}.{extension}"
+        return file_response(photo.image, content_type=PHOTO_CONTENT_TYPES[photo.format], filename=name, as_attachment=False)
 
 
 def not_found(request, exception=None):

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # For its catalogue: its sign-in and token messages in Chinese (some only in ours, api/auth.py).
+    "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
@@ -210,6 +212,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.LanguageContentNegotiation",
+    # JSON only: no browsable HTML API (outside the schema, and HTML for a browser's Accept header).
+    # The interactive documentation is /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -280,6 +285,10 @@ TEPAI_PHOTO_MAX_BYTES = env_int("TEPAI_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 TEPAI_PHOTO_MAX_PIXELS = env_int("TEPAI_PHOTO_MAX_PIXELS", 40_000_000)
 # Achievement evidence: a photo (also held to the pixel limit above) or a PDF, at most this many bytes.
 TEPAI_EVIDENCE_MAX_BYTES = env_int("TEPAI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+# A request's data other than files (a JSON or form body, a multipart form's other fields): Django's
+# default of 2.5 MB, stated because the API answers 413 past it (api/exceptions.py). An upload whose
+# declared length leaves no room for its file under the limits above is refused before it is read (api/parsers.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Exports of the API's lists (api/exports.py): an export matching more rows than this is refused
 # (422), since it is written in one request; narrower filters make several files.

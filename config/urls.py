@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
@@ -22,5 +20,5 @@ urlpatterns += i18n_patterns(
 # languages (the phone page's offline worker depends on that); the language comes from the cookie
 # that /i18n/setlang/ sets. Last, so that api/ and admin/ match first.
 urlpatterns += [path("", include("frontend.urls"))]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even under DEBUG: an uploaded or generated file is reached only through the
+# scoped API route of the row it belongs to (api/files.py), never by its guessable path.

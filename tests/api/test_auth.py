@@ -5,10 +5,12 @@ import datetime
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from specialists.models import UserRole
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
+from tests.api.test_errors import awaiting_translation
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "tepai-test-password"
@@ -88,3 +90,89 @@ def test_pages_sign_in_with_the_session(specialist_user):
     client.force_login(specialist_user)
 
     assert client.get("/api/v1/me/").status_code == 200
+
+
+# --- simplejwt's messages in the request's language ---------------------------------------------------------
+
+def _refresh(token, language):
+    return APIClient().post("/api/v1/auth/token/refresh/", {"refresh": token}, format="json", headers={"Accept-Language": language})
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "No active account found with the given credentials"), ("zh-hans", "找不到指定凭据对应的有效用户")],
+)
+def test_a_wrong_password_answers_in_the_requested_language(specialist_user, language, message):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": specialist_user.username, "password": "wrong"}, format="json",
+        headers={"Accept-Language": language},
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "no_active_account", "message": message, "fields": {}}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("en", "Given token not valid for any token type"), ("zh-hans", "此令牌对任何类型的令牌无效")],
+)
+def test_a_garbage_bearer_token_answers_in_the_requested_language(language, message):
+    response = APIClient().get("/api/v1/me/", headers={"Authorization": "Bearer not-a-token", "Accept-Language": language})
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "token_not_valid", "message": message, "fields": {}}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Token is invalid"), pytest.param("zh-hans", "令牌无效", marks=awaiting_translation("Token is invalid"))],
+)
+def test_a_garbage_refresh_token_answers_in_the_requested_language(language, message):
+    response = _refresh("not-a-token", language)
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "token_not_valid", "message": message, "fields": {}}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Token is expired"), pytest.param("zh-hans", "令牌已过期", marks=awaiting_translation("Token is expired"))],
+)
+def test_an_expired_refresh_token_answers_in_the_requested_language(specialist_user, language, message):
+    token = RefreshToken.for_user(specialist_user)
+    token.set_exp(lifetime=-datetime.timedelta(seconds=1))
+
+    response = _refresh(str(token), language)
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "token_not_valid", "message": message, "fields": {}}
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", "Token is blacklisted"), ("zh-hans", "令牌已被加入黑名单")])
+def test_a_revoked_refresh_token_answers_in_the_requested_language(specialist_user, language, message):
+    client = APIClient()
+    tokens = _obtain(client, specialist_user).json()
+    client.post("/api/v1/auth/logout/", {"refresh": tokens["refresh"]}, format="json")
+
+    response = _refresh(tokens["refresh"], language)
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "token_not_valid", "message": message, "fields": {}}
+
+
+NO_ACCOUNT_FOR_TOKEN = "No active account found for the given token."
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", NO_ACCOUNT_FOR_TOKEN),
+     pytest.param("zh-hans", "找不到该令牌对应的有效用户。", marks=awaiting_translation(NO_ACCOUNT_FOR_TOKEN))],
+)
+def test_a_deactivated_users_refresh_token_answers_in_the_requested_language(specialist_user, language, message):
+    token = str(RefreshToken.for_user(specialist_user))
+    specialist_user.is_active = False
+    specialist_user.save(update_fields=["is_active"])
+
+    response = _refresh(token, language)
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "no_active_account", "message": message, "fields": {}}

@@ -190,3 +190,17 @@ def test_an_export_costs_the_same_queries_for_1_and_50_rows(route, fmt):
 
     assert one == fifty == expected
     assert len(large) > len(small)
+
+
+@pytest.mark.parametrize(("role", "county_role"), [(UserRole.Role.COORDINATOR, True), (UserRole.Role.LEADER, False)])
+def test_the_map_jobs_list_costs_the_same_queries_for_1_and_50_jobs(role, county_role):
+    county = f.make_county()
+    town = f.make_town(county=county)
+    user = f.make_user_role(role=role, county=county if county_role else None).user
+    for index in range(ROWS):
+        # Each with its county-level unit and (for half) its town, which the list names.
+        f.make_map_job(requested_by=user, county=county, town=town if index % 2 else None)
+
+    # The user's role, the page's COUNT(*), and the page's jobs joined to their county-level unit and town.
+    assert _queries(user, "map-jobs", 1) == 3
+    assert _queries(user, "map-jobs", ROWS) == 3

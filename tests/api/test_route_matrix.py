@@ -7,6 +7,9 @@ side too. Whatever the answer, its body must not carry one of that side's marker
 of its rows answer 404 (or 403 where the role may not use the route at all), writes answer 403, 404 or 405, and nothing answers 5xx. A route the matrix
 does not know how to address fails the test, so a new route cannot slip past it.
 
+A file's route (a log's photo, an achievement's evidence) names that side's file by its own UUID, the
+file written to storage, so that a role who may see it gets its bytes, which are scanned like any body.
+
 A route with a `format` query parameter (the list exports) is called in each of its formats, and its
 file is read as text before it is scanned: a CSV as UTF-8, an xlsx workbook cell by cell.
 """
@@ -17,7 +20,9 @@ import json
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
 from drf_spectacular.generators import SchemaGenerator
+from PIL import Image
 from rest_framework.test import APIClient
 
 from specialists.models import Achievement, MapJob, ServiceLog
@@ -32,6 +37,8 @@ ROLES = ["anonymous", "no_role", "city_coordinator", "county_coordinator", "lead
 FOREIGN = {"county_coordinator": ("wuhe", "all"), "leader_wuhe": ("huaiyuan", "all"), "specialist": ("wuhe", "personal")}
 # Routes with no object of either side behind them: nothing to leak, only the status to check.
 UNSCOPED = {"/api/v1/schema/", "/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/logout/"}
+# The path parameters that name a resource's own row; any other names a row below it.
+LOOKUPS = {"id", "code", "uuid"}
 
 
 @functools.cache
@@ -66,16 +73,27 @@ class Sides:
         self.logs = {}
         self.achievements = {}
         self.jobs = {}
+        self.photos = {}
+        self.evidence = {}
         for key, side in (("huaiyuan", world.huaiyuan), ("wuhe", world.wuhe)):
             county = side.county.name
             self.logs[key] = f.make_service_log(specialist=side.specialist, village=side.village, description=f"{county}日志")
             self.achievements[key] = f.make_achievement(specialist=side.specialist, title=f"{county}成果")
             self.jobs[key] = f.make_map_job(county=side.county, requested_by=world.users["county_coordinator" if key == "huaiyuan" else "leader_wuhe"])
+            # With their files, so that a role who sees them gets the bytes (scanned like any body).
+            self.photos[key] = _with_file(f.make_service_log_photo(log=self.logs[key]), "image", _jpeg())
+            self.evidence[key] = _with_file(f.make_achievement_evidence(achievement=self.achievements[key]), "file", PDF)
 
     def side(self, key):
         return getattr(self.world, key)
 
     def path_value(self, key, resource, name):
+        if name not in LOOKUPS:
+            # A row below the resource's own (a log's photo): that side's, never its parent's UUID again.
+            by_name = {"photo_uuid": self.photos[key].uuid, "evidence_uuid": self.evidence[key].uuid}
+            if name not in by_name:
+                raise AssertionError(f"the matrix does not know how to name {{{name}}} under {resource}: add it")
+            return by_name[name]
         side = self.side(key)
         by_resource = {
             "counties": side.county.code, "towns": side.town.code, "villages": side.village.code,
@@ -109,6 +127,22 @@ class Sides:
         return [self.side(key).industry.name]
 
 
+def _jpeg():
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (30, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _with_file(row, field, content):
+    """The factory's row (which names a file but writes none), with its file written where it names."""
+    stored = getattr(row, field)
+    assert stored.storage.save(stored.name, ContentFile(content)) == stored.name
+    return row
+
+
 def _is_public(resource, extent):
     return resource == "industries" or (extent == "personal" and resource in ("counties", "towns", "villages"))
 
@@ -137,7 +171,8 @@ def _body(response):
 
 
 @pytest.fixture
-def sides():
+def sides(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     return Sides(build_world())
 
 

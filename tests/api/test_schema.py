@@ -34,6 +34,36 @@ def test_the_schema_is_served_and_lists_error_responses():
     assert {"201", "400", "401", "403", "409", "422"} <= set(create["responses"])
 
 
+WRITES = ("post", "put", "patch")
+
+
+def test_every_write_lists_413_and_415_and_no_read_does():
+    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+
+    operations = [(path, method, operation) for path, item in schema["paths"].items() for method, operation in item.items()]
+    writes = [(path, method) for path, method, _operation in operations if method in WRITES]
+    assert ("/api/v1/auth/token/", "post") in writes and ("/api/v1/service-logs/{uuid}/photos/", "post") in writes
+    for path, method, operation in operations:
+        expected = method in WRITES
+        assert ("413" in operation["responses"], "415" in operation["responses"]) == (expected, expected), (method, path)
+        if expected:
+            assert operation["responses"]["415"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    # An operation's own 413 description is kept.
+    evidence = schema["paths"]["/api/v1/achievements/{uuid}/evidence/"]["post"]["responses"]["413"]
+    assert "TEPAI_EVIDENCE_MAX_BYTES" in evidence["description"]
+
+
+def test_the_schema_has_no_browsable_api_or_catch_all():
+    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+
+    media_types = {
+        media for item in schema["paths"].values() for operation in item.values()
+        for response in operation["responses"].values() for media in response.get("content", {})
+    }
+    assert "text/html" not in media_types
+    assert all(path.endswith("/") and "{path}" not in path for path in schema["paths"])
+
+
 def test_the_docs_page_loads_everything_from_the_project():
     response = APIClient().get("/api/docs/")
 

@@ -66,6 +66,21 @@
       };
     }
 
+    // A log's photo as a small thumbnail that opens the whole photo (served by the API to whoever sees the log).
+    function photoLink(photo, index, photos) {
+      const label = interpolate(gettext("Photo %(number)s of %(count)s of this service (opens in a new tab)"),
+        {number: index + 1, count: photos.length}, true);
+      // At most 48 pixels either way, its shape kept.
+      const scale = 48 / Math.max(photo.width, photo.height);
+      return element(
+        "a", {class: "log-photo", href: photo.url, target: "_blank", rel: "noopener"},
+        element("img", {
+          src: photo.url, alt: label, loading: "lazy",
+          width: Math.max(1, Math.round(photo.width * scale)), height: Math.max(1, Math.round(photo.height * scale)),
+        }),
+      );
+    }
+
     function popupContent(properties) {
       const box = element("div", {class: "village-popup", "data-code": properties.code});
       box.append(
@@ -102,6 +117,7 @@
           element("span", {translate: "no", text: log.occurred_at.slice(0, 10) + " "}),
           LOG_KINDS[log.kind] || log.kind,
           element("span", {translate: "no", text: " · " + log.specialist.name + " · " + log.description}),
+          ...(log.photos || []).flatMap((photo, index, photos) => [" ", photoLink(photo, index, photos)]),
         ));
         logs.replaceChildren(rows.length ? element("ul", {}, ...rows) : element("p", {class: "muted", text: gettext("No service logged yet.")}));
       }).catch((error) => Tepai.showError(error, logs));

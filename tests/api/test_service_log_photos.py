@@ -1,0 +1,237 @@
+"""A service log's photos are downloaded through the API by whoever sees the log, and never from /media/."""
+
+import datetime
+import importlib
+import io
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import Resolver404, clear_url_caches, get_resolver
+from PIL import ExifTags, Image
+from rest_framework.test import APIClient
+
+from specialists.models import ServiceLogPhoto, UserRole
+from tests import factories as f
+from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+from tests.specialists.test_photos import camera_exif, image_bytes
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/service-logs/"
+LOG_UUID = "5d0e8a41-9c2b-4f3e-8a7d-6b1c0e9f2a38"
+PHOTO_UUID = "c7e2f9a0-4b1d-4e8c-9f3a-2d6b8e0c1a57"
+Role = UserRole.Role
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def log(world):
+    return f.make_service_log(
+        uuid=uuid.UUID(LOG_UUID), specialist=world.huaiyuan.specialist, village=world.huaiyuan.village,
+        # 4:00 on 1 May in Beijing: the file is named by the local day the service took place.
+        occurred_at=datetime.datetime(2024, 4, 30, 20, 0, tzinfo=datetime.UTC),
+    )
+
+
+def _client(user=None, **headers):
+    client = APIClient(headers={"Accept-Language": "en", **headers})
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _upload(world, data, name="photo.jpg", log_uuid=LOG_UUID, photo_uuid=PHOTO_UUID):
+    image = io.BytesIO(data)
+    image.name = name
+    response = _client(world.users["specialist"]).post(
+        f"{URL}{log_uuid}/photos/", {"uuid": photo_uuid, "image": image}, format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    return response
+
+
+def _photo_url(log_uuid=LOG_UUID, photo_uuid=PHOTO_UUID):
+    return f"{URL}{log_uuid}/photos/{photo_uuid}/"
+
+
+def _body(response):
+    return b"".join(response.streaming_content)
+
+
+def _user(world, who):
+    """The users of build_world, and the roles it does not make."""
+    if who == "leader_huaiyuan":
+        return f.make_user_role(role=Role.LEADER, county=world.huaiyuan.county).user
+    if who == "coordinator_wuhe":
+        return f.make_user_role(role=Role.COORDINATOR, county=world.wuhe.county).user
+    if who == "specialist_wuhe":
+        return f.make_user_role(role=Role.SPECIALIST, specialist=world.wuhe.specialist).user
+    return world.users[who]
+
+
+# --- downloading --------------------------------------------------------------------------------------------------
+
+def test_the_specialist_downloads_their_photo_as_stored_without_its_exif(world, log):
+    original = image_bytes("JPEG", exif=camera_exif())
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test's premise
+    uploaded = _upload(world, original)
+
+    response = _client(world.users["specialist"]).get(uploaded.json()["url"])
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == f'inline; filename="service-log-2024-05-01-{PHOTO_UUID}.jpg"'
+    assert response["Cache-Control"] == "private"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = _body(response)
+    stored = ServiceLogPhoto.objects.get()
+    with stored.image.open("rb") as file:
+        assert body == file.read()
+    assert body != original
+    assert dict(Image.open(io.BytesIO(body)).getexif()) == {}
+
+
+@pytest.mark.parametrize(("fmt", "content_type", "extension"), [("PNG", "image/png", "png"), ("WEBP", "image/webp", "webp")])
+def test_png_and_webp_photos_answer_their_own_content_type(world, log, fmt, content_type, extension):
+    _upload(world, image_bytes(fmt), name="photo.jpg")  # judged by content, not by name
+
+    response = _client(world.users["city_coordinator"]).get(_photo_url())
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].endswith(f'.{extension}"')
+    assert Image.open(io.BytesIO(_body(response))).format == fmt
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("specialist", 200), ("county_coordinator", 200), ("leader_huaiyuan", 200), ("city_coordinator", 200), ("leader_city", 200),
+        ("coordinator_wuhe", 404), ("leader_wuhe", 404), ("specialist_wuhe", 404), ("no_role", 403),
+    ],
+)
+def test_whoever_sees_the_log_downloads_its_photo_and_no_one_else(world, log, who, status):
+    _upload(world, image_bytes("JPEG"))
+
+    response = _client(_user(world, who)).get(_photo_url())
+
+    assert response.status_code == status
+    if status != 200:
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == {403: "permission_denied", 404: "not_found"}[status]
+
+
+def test_anonymous_gets_401(world, log):
+    _upload(world, image_bytes("JPEG"))
+
+    response = _client().get(_photo_url())
+
+    assert (response.status_code, response.json()["code"]) == (401, "not_authenticated")
+
+
+def test_a_photo_of_another_log_answers_404(world, log):
+    other = f.make_service_log(specialist=world.huaiyuan.specialist, village=world.huaiyuan.village)
+    _upload(world, image_bytes("JPEG"), log_uuid=other.uuid)
+    client = _client(world.users["specialist"])
+
+    response = client.get(_photo_url(log_uuid=LOG_UUID, photo_uuid=PHOTO_UUID))
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert client.get(_photo_url(log_uuid=other.uuid)).status_code == 200
+    assert client.get(_photo_url(photo_uuid=uuid.uuid4())).status_code == 404
+
+
+def test_the_uuids_may_come_without_their_hyphens(world, log):
+    _upload(world, image_bytes("JPEG"))
+
+    response = _client(world.users["specialist"]).get(_photo_url(LOG_UUID.replace("-", ""), PHOTO_UUID.replace("-", "").upper()))
+
+    assert response.status_code == 200
+
+
+def test_a_photo_whose_file_is_gone_answers_404_in_the_error_shape(world, log):
+    photo = f.make_service_log_photo(log=log)  # the row only: no file written
+
+    response = _client(world.users["city_coordinator"]).get(_photo_url(photo_uuid=photo.uuid))
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+
+
+def test_no_accept_header_refuses_the_photo_and_errors_stay_json(world, log):
+    _upload(world, image_bytes("JPEG"))
+    client = _client(world.users["specialist"], Accept="image/jpeg")
+
+    found = client.get(_photo_url())
+    missing = client.get(_photo_url(photo_uuid=uuid.uuid4()))
+
+    assert (found.status_code, found["Content-Type"]) == (200, "image/jpeg")
+    assert (missing.status_code, missing["Content-Type"], missing.json()["code"]) == (404, "application/json", "not_found")
+
+
+def test_an_evidence_file_is_sent_with_the_same_headers(world, log):
+    achievement = f.make_achievement(specialist=world.huaiyuan.specialist)
+    client = _client(world.users["specialist"])
+    image = io.BytesIO(image_bytes("JPEG"))
+    image.name = "现场.jpg"
+    url = client.post(f"/api/v1/achievements/{achievement.uuid}/evidence/", {"uuid": uuid.uuid4(), "file": image}, format="multipart").json()["url"]
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert (response["Cache-Control"], response["X-Content-Type-Options"]) == ("private", "nosniff")
+
+
+# --- the url in the log's rows ------------------------------------------------------------------------------------
+
+def test_the_upload_the_list_the_detail_and_me_carry_each_photos_url(world, log):
+    uploaded = _upload(world, image_bytes("JPEG"))
+    client = _client(world.users["specialist"])
+
+    listed = client.get(URL).json()["results"][0]["photos"]
+    detail = client.get(f"{URL}{LOG_UUID}/").json()["photos"]
+    me = client.get("/api/v1/me/").json()["recent_logs"][0]["photos"]
+
+    assert uploaded.json()["url"] == _photo_url()
+    assert [photo["url"] for photo in listed] == [photo["url"] for photo in detail] == [photo["url"] for photo in me] == [_photo_url()]
+
+
+# --- nothing from /media/ -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def debug_urlconf(settings):
+    """config.urls as it is built with DEBUG on, as the README's development setup runs it."""
+    import config.urls
+
+    settings.DEBUG = True
+    importlib.reload(config.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+def test_media_is_not_served_even_with_debug_on(world, log, debug_urlconf):
+    _upload(world, image_bytes("JPEG"))
+    stored = ServiceLogPhoto.objects.get().image.name
+    map_file = "maps/job-1/village-coverage-340322-2026-11-29.png"
+
+    with pytest.raises(Resolver404):
+        get_resolver().resolve(f"/media/{stored}")
+    for path in (stored, map_file):
+        assert Client().get(f"/media/{path}").status_code == 404
+    signed_in = Client()
+    signed_in.force_login(world.users["specialist"])
+    assert signed_in.get(f"/media/{stored}").status_code == 404
