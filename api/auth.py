@@ -4,13 +4,14 @@ A refused attempt answers 429 in the API's error shape (code "throttled", the me
 request's language) with a Retry-After header, before the password is looked at.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import update_last_login
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from specialists.login_throttle import LoginThrottled, authenticate_throttled
 
@@ -66,3 +67,20 @@ class ThrottledTokenObtainPairView(TokenObtainPairView):
 
     # api/schema.py documents its 429.
     serializer_class = ThrottledTokenObtainPairSerializer
+
+
+@extend_schema_serializer(component_name="TokenRefresh")
+class DeletedUserTokenRefreshSerializer(TokenRefreshSerializer):
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except get_user_model().DoesNotExist:
+            # simplejwt looks the token's user up without catching this: an account deleted since
+            # the token was issued is refused as a deactivated one is, not with a 500.
+            raise exceptions.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
+
+
+class AccountTokenRefreshView(TokenRefreshView):
+    """Takes a refresh token and answers a new access token (and, as configured, a new refresh token)."""
+
+    serializer_class = DeletedUserTokenRefreshSerializer

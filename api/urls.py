@@ -2,10 +2,10 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
-from rest_framework_simplejwt.views import TokenBlacklistView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenBlacklistView
 
 from api import achievements, coverage, me, views
-from api.auth import ThrottledTokenObtainPairView
+from api.auth import AccountTokenRefreshView, ThrottledTokenObtainPairView
 
 app_name = "api"
 
@@ -27,7 +27,7 @@ router.register("map-jobs", coverage.MapJobViewSet, basename="map-job")
 
 urlpatterns = [
     path("auth/token/", ThrottledTokenObtainPairView.as_view(), name="token"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/token/refresh/", AccountTokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", TokenBlacklistView.as_view(), name="logout"),
     path("me/", me.MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -176,3 +176,14 @@ def test_a_deactivated_users_refresh_token_answers_in_the_requested_language(spe
 
     assert response.status_code == 401
     assert response.json() == {"code": "no_active_account", "message": message, "fields": {}}
+
+
+def test_a_deleted_users_refresh_token_answers_401_not_500(specialist_user):
+    token = str(RefreshToken.for_user(specialist_user))
+    UserRole.objects.filter(user=specialist_user).delete()
+    type(specialist_user).objects.filter(pk=specialist_user.pk).delete()
+
+    response = _refresh(token, "en")
+
+    assert response.status_code == 401
+    assert response.json() == {"code": "no_active_account", "message": NO_ACCOUNT_FOR_TOKEN, "fields": {}}
