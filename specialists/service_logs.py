@@ -27,6 +27,8 @@ from villages.models import Village
 
 # A phone's clock may run a little fast; a log this far in the future is still accepted.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
+# Photos one service log may carry: enough for any visit, and a bound on what one log can store.
+MAX_PHOTOS = 20
 
 
 class ServiceLogConflict(Exception):
@@ -163,6 +165,13 @@ def service_log_record(
     return log, True
 
 
+def _check_photo_count(log):
+    if ServiceLogPhoto.objects.filter(log=log).count() >= MAX_PHOTOS:
+        raise ValidationError({"image": ValidationError(
+            _("A service log has at most %(max)s photos.") % {"max": MAX_PHOTOS}, code="too_many",
+        )})
+
+
 def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogPhoto, bool]:
     """Store a photo of a service log, once: (photo, created).
 
@@ -170,8 +179,8 @@ def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogP
     (JPEG, PNG or WebP by content; TEPAI_PHOTO_MAX_BYTES; TEPAI_PHOTO_MAX_PIXELS before decoding)
     and re-encoded without metadata under media `logs/<log uuid>/<photo uuid>.<ext>`. A retried
     upload (same UUID, same log, same bytes) returns the stored photo with created False; the same
-    UUID with another image or log raises ServiceLogPhotoConflict; a bad image raises ValidationError
-    on `image`. Queues nothing.
+    UUID with another image or log raises ServiceLogPhotoConflict; a bad image, or one past
+    MAX_PHOTOS for the log, raises ValidationError on `image`. Queues nothing.
     """
     try:
         uuid = uuid_module.UUID(str(uuid))
@@ -189,6 +198,7 @@ def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogP
     stored = ServiceLogPhoto.objects.filter(uuid=uuid).first()
     if stored is not None:
         return same_or_conflict(stored)
+    _check_photo_count(log)
 
     photo = ServiceLogPhoto(
         uuid=uuid, log=log, format=prepared.format, width=prepared.width, height=prepared.height,
@@ -197,7 +207,13 @@ def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogP
     photo.image.save(f"{uuid}.{prepared.extension}", ContentFile(prepared.content), save=False)
     try:
         with transaction.atomic():
+            # Under the log's row lock: simultaneous uploads cannot pass the limit together.
+            ServiceLog.objects.select_for_update().only("pk").get(pk=log.pk)
+            _check_photo_count(log)
             photo.save(force_insert=True)
+    except ValidationError:
+        photo.image.storage.delete(photo.image.name)
+        raise
     except IntegrityError:
         # A simultaneous upload of the same UUID won; its file is the one to keep. Ours was saved
         # under a name of its own (storage never overwrites), so removing it leaves theirs alone.

@@ -302,3 +302,19 @@ def test_another_specialists_log_takes_no_photos(world):
 
     assert response.status_code == 404
     assert not ServiceLogPhoto.objects.exists()
+
+
+def test_a_log_takes_at_most_max_photos_and_a_retry_of_a_stored_one_still_answers_200(world, log, media):
+    from specialists.service_logs import MAX_PHOTOS
+
+    for _ in range(MAX_PHOTOS - 1):
+        f.make_service_log_photo(log=log)
+    first = _upload(world, _jpeg())
+    over = _upload(world, _jpeg((200, 40, 40)), photo_uuid=str(uuid.uuid4()))
+    retry = _upload(world, _jpeg())
+
+    assert (first.status_code, over.status_code, retry.status_code) == (201, 422, 200)
+    assert over.json()["fields"] == {"image": [f"A service log has at most {MAX_PHOTOS} photos."]}
+    assert log.photos.count() == MAX_PHOTOS
+    # The refused photo's file was not left behind in storage.
+    assert len(list((media / "logs" / LOG_UUID).iterdir())) == 1
