@@ -14,22 +14,11 @@ from specialists.models import Achievement, AchievementEvidence, Enterprise, Inc
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/achievements/"
 UUID = "3c9e2a7d-4b1f-4e6a-9d8c-7b5a4f3e2d1c"
 EVIDENCE_UUID = "b1a2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def _client(user):

@@ -51,11 +51,6 @@ RESOURCES = {
 ROLES = list(SEES)
 
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 def _client(user):
     client = APIClient()
     if user is not None:

@@ -241,11 +241,6 @@ def test_a_specialist_sees_the_city_matrix_but_only_their_own_teams(city):
 
 # --- Scope over the build_world matrix ------------------------------------------------------------------------------
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 SEES = {
     "city_coordinator": {"huaiyuan", "wuhe"}, "leader_city": {"huaiyuan", "wuhe"}, "specialist": {"huaiyuan", "wuhe"},
     "county_coordinator": {"huaiyuan"}, "leader_wuhe": {"wuhe"},

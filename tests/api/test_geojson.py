@@ -216,11 +216,6 @@ def test_town_and_county_outlines_fill_in_what_is_not_stored(city, leader):
 
 # --- Scope -------------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 SCOPES = {
     "city_coordinator": {"huaiyuan", "wuhe"},
     "leader_city": {"huaiyuan", "wuhe"},

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/industry-assignments/"
 
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 def _client(user):
     client = APIClient()
     client.force_authenticate(user)

@@ -27,11 +27,6 @@ def media_root(request, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 def _client(user):
     client = APIClient(headers={"Accept-Language": "en"})
     client.force_authenticate(user)

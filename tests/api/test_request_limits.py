@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.api.test_errors import awaiting_translation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 TOKEN = "/api/v1/auth/token/"
 PHOTO_UUID = "a3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d"
 DATA_LIMIT = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -23,17 +23,6 @@ TOO_MUCH_DATA = "The data sent is more than %(max)s bytes; at most %(max)s bytes
 TOO_MANY_PARAMETERS = "The request has more than %(max)s parameters; at most %(max)s are allowed."
 TOO_MANY_FILES = "The request has more than %(max)s files; at most %(max)s are allowed."
 CSRF_SECRET = "a" * 32
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

@@ -16,22 +16,11 @@ from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.specialists.test_photos import camera_exif, image_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/service-logs/"
 LOG_UUID = "5d0e8a41-9c2b-4f3e-8a7d-6b1c0e9f2a38"
 PHOTO_UUID = "c7e2f9a0-4b1d-4e8c-9f3a-2d6b8e0c1a57"
 Role = UserRole.Role
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

@@ -16,21 +16,10 @@ from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.specialists.test_photos import zero_png
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/service-logs/"
 LOG_UUID = "6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b"
 PHOTO_UUID = "a3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def _client(user):

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/village-assignments/"
 
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 def _client(user):
     client = APIClient()
     if user is not None:
