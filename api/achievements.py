@@ -25,7 +25,7 @@ from api.files import FILE_ROUTE, child, file_response
 from api.filters import FilterSet, IntegerFilter
 from api.parsers import EvidenceParser
 from api.permissions import NO_ROLE
-from api.serializers import SpecialistRefSerializer, VillageRefSerializer
+from api.serializers import IdField, SpecialistRefSerializer, VillageRefSerializer
 from api.views import Conflict, ScopedViewSet
 from specialists import access
 from specialists.achievements import (
@@ -129,7 +129,7 @@ class AchievementCreateSerializer(serializers.Serializer):
         r"^[0-9]{12}$", required=False, allow_null=True, default=None,
         help_text=_("Twelve-digit code of a village you serve or served; required for a village collective's income increase."),
     )
-    industry = serializers.PrimaryKeyRelatedField(queryset=Industry.objects.all(), required=False, allow_null=True, default=None)
+    industry = IdField(queryset=Industry.objects.all(), required=False, allow_null=True, default=None)
     amount_yuan = serializers.IntegerField(
         min_value=0, required=False, allow_null=True, default=None,
         help_text=_("Whole yuan, above zero: only for the two income increases."),

@@ -139,6 +139,18 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "level", "year_selected", "lead_organisation", "leader", "members"]
 
 
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A row named by its id: a whole number, or its digits as a string. A plain PrimaryKeyRelatedField
+    would read 1.5 or true as row 1, and send a number past the database's integers to it (a 500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data.isdigit()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= int(data) <= 2**63 - 1:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
 class VillageAssignmentSerializer(serializers.ModelSerializer):
     specialist = SpecialistRefSerializer(read_only=True)
     village = VillageRefSerializer(read_only=True)
@@ -153,7 +165,7 @@ class VillageAssignmentSerializer(serializers.ModelSerializer):
 class VillageAssignmentCreateSerializer(serializers.ModelSerializer):
     """A new assignment: the specialist by id, the village by its 12-digit code, within the user's scope."""
 
-    specialist = serializers.PrimaryKeyRelatedField(queryset=Specialist.objects.all())
+    specialist = IdField(queryset=Specialist.objects.all())
     village = serializers.SlugRelatedField(slug_field="code", queryset=Village.objects.none())
 
     class Meta:
@@ -179,7 +191,7 @@ class VillageAssignmentEndSerializer(serializers.Serializer):
 class VillageAssignmentReassignSerializer(serializers.Serializer):
     """Hand the village to another specialist: the current one serves until the day before `start_date`."""
 
-    specialist = serializers.PrimaryKeyRelatedField(queryset=Specialist.objects.all(), help_text=_("The successor's id."))
+    specialist = IdField(queryset=Specialist.objects.all(), help_text=_("The successor's id."))
     start_date = serializers.DateField(help_text=_("The successor's first day; the current specialist serves until the day before."))
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -214,8 +226,8 @@ class IndustryAssignmentSerializer(serializers.ModelSerializer):
 class IndustryAssignmentCreateSerializer(serializers.ModelSerializer):
     """A team for a key industry: city-wide with no counties, or in the named county-level units (by code)."""
 
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
-    industry = serializers.PrimaryKeyRelatedField(queryset=Industry.objects.all())
+    team = IdField(queryset=Team.objects.all())
+    industry = IdField(queryset=Industry.objects.all())
     counties = serializers.SlugRelatedField(slug_field="code", many=True, required=False, queryset=County.objects.none())
 
     class Meta:

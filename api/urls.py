@@ -1,5 +1,4 @@
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenBlacklistView
@@ -41,9 +40,9 @@ urlpatterns = [
     path("coverage/gaps/export/", coverage.CoverageGapExportView.as_view(), name="coverage-gaps-export"),
     path("coverage/industries/", coverage.IndustryMatrixView.as_view(), name="coverage-industries"),
     path("", include(router.urls)),
-    # Last: any other path here answers the JSON 404 even under DEBUG, where Django would answer its
-    # HTML technical 404 page instead of calling handler404. Only paths ending in "/" (and the bare
-    # prefix), so that APPEND_SLASH still redirects a route's address given without its slash. A plain
-    # view, so never in the schema; exempt from CSRF, which would otherwise refuse a POST here with 403.
-    re_path(r"^(?:.*/)?$", csrf_exempt(views.not_found), name="not-found"),
+    # Last: any other path here answers the JSON 404, under DEBUG too, and a route's address without
+    # its final slash is redirected (views.unknown_api_path). Every path, with a slash or not: were a
+    # slashless one left to APPEND_SLASH, a POST to it would be a 500 under DEBUG. A plain view, so
+    # never in the schema.
+    re_path(r"^.*$", views.unknown_api_path, name="not-found"),
 ]

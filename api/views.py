@@ -1,13 +1,17 @@
 """The API's views. Thin: each takes its queryset from specialists.access (the user's scope) and
 lets the models' own validation decide what may be written."""
 
+import contextlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -17,7 +21,16 @@ from rest_framework.response import Response
 
 from api import filters, serializers
 from api.exceptions import PayloadTooLarge, error_body
-from api.exports import BOOLEAN, COUNT, DATE, DATETIME, JOINED, Column, ExportMixin, place_columns
+from api.exports import (
+    BOOLEAN,
+    COUNT,
+    DATE,
+    DATETIME,
+    JOINED,
+    Column,
+    ExportMixin,
+    place_columns,
+)
 from api.files import FILE_ROUTE, child, file_response
 from api.negotiation import language_from_accept
 from api.parsers import PhotoParser
@@ -28,10 +41,17 @@ from specialists.assignments import (
     AssignmentOpenEnded,
     industry_assignment_create,
     industry_assignment_end,
+    village_assignment_end,
     village_assignment_extend,
     village_assignment_reassign,
 )
-from specialists.models import Enterprise, ServiceLog, ServiceLogPhoto, Specialist, VillageAssignment
+from specialists.models import (
+    Enterprise,
+    ServiceLog,
+    ServiceLogPhoto,
+    Specialist,
+    VillageAssignment,
+)
 from specialists.service_logs import service_log_photo_add, service_log_record
 from villages.models import Village
 
@@ -191,11 +211,8 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         assignment = self.get_object()
         incoming = serializers.VillageAssignmentEndSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        if assignment.end_date is not None:
-            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": assignment.end_date})
-        assignment.end_date = incoming.validated_data["end_date"]
-        assignment.full_clean()
-        _save(assignment, update_fields=["end_date"])
+        with _as_conflicts():
+            village_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
         return self._answer(assignment, status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
@@ -205,12 +222,8 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         assignment = self.get_object()
         incoming = serializers.VillageAssignmentReassignSerializer(data=request.data, specialists=access.assignable_specialists_for(request.user))
         incoming.is_valid(raise_exception=True)
-        try:
+        with _as_conflicts():
             successor = village_assignment_reassign(assignment=assignment, **incoming.validated_data)
-        except AssignmentAlreadyEnded as ended:
-            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": ended.end_date}) from None
-        except IntegrityError:
-            raise Conflict() from None
         return self._answer(successor, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -220,15 +233,26 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         assignment = self.get_object()
         incoming = serializers.VillageAssignmentExtendSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
+        with _as_conflicts():
             village_assignment_extend(assignment=assignment, end_date=incoming.validated_data["end_date"])
-        except AssignmentAlreadyEnded as ended:
-            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": ended.end_date}) from None
-        except AssignmentOpenEnded:
-            raise Conflict(_("This assignment has no end date to move.")) from None
-        except IntegrityError:
-            raise Conflict() from None
         return self._answer(assignment, status.HTTP_200_OK)
+
+
+@contextlib.contextmanager
+def _as_conflicts():
+    """An assignment write's refusals for the state it found, as 409s that say what that state is."""
+    try:
+        yield
+    except AssignmentAlreadyEnded as ended:
+        if ended.end_date < timezone.localdate():
+            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": ended.end_date}) from None
+        raise Conflict(_("This assignment is planned to end on %(date)s: extend it, or assign a successor.")
+                       % {"date": ended.end_date}) from None
+    except AssignmentOpenEnded:
+        raise Conflict(_("This assignment has no end date to move.")) from None
+    except IntegrityError:
+        # A concurrent write got there between the checks and the insert.
+        raise Conflict() from None
 
 
 def _save(assignment, **kwargs):
@@ -415,3 +439,26 @@ def not_found(request, exception=None):
         return defaults.page_not_found(request, exception)
     with translation.override(language_from_accept(request.headers.get("Accept-Language"))):
         return JsonResponse(error_body("not_found", exceptions.NotFound.default_detail), status=404)
+
+
+@csrf_exempt
+def unknown_api_path(request, rest=""):
+    """The last API route: a path no other route takes answers the JSON 404, under DEBUG too (where
+    Django would answer its HTML page). A route's address given without its final slash is
+    redirected to it for GET and HEAD, as APPEND_SLASH would; any other method answers 404 naming
+    the address, since a redirect would lose the body. Exempt from CSRF, which would otherwise
+    refuse a POST here with an HTML 403."""
+    if not request.path.endswith("/"):
+        with_slash = request.path + "/"
+        try:
+            match = resolve(with_slash)
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not-found":
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(with_slash + ("?" + query if query else ""))
+            with translation.override(language_from_accept(request.headers.get("Accept-Language"))):
+                message = _("No such address: the address ends with a slash, %(path)s.") % {"path": with_slash}
+                return JsonResponse(error_body("not_found", message), status=404)
+    return not_found(request)

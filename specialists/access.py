@@ -155,17 +155,17 @@ def specialists_for(user):
 def assignable_specialists_for(user):
     """Specialists a coordinator may name in a new assignment.
 
-    A city coordinator any. A county coordinator those it already manages (assigned, any date, in its
-    unit) and those not assigned anywhere yet (newly registered); bringing in another unit's
-    specialist is a city coordinator's move. Otherwise one assignment, even a past one, would make a
-    county coordinator manage (and see unmasked) any specialist of the city. Leaders and specialists none.
+    A city coordinator any. A county coordinator only those it already manages (assigned, any date,
+    in its unit): a specialist's first assignment to a unit, a newly registered one's included, is a
+    city coordinator's move. Otherwise one assignment, even a past one, would make a county
+    coordinator manage (and see unmasked) a specialist it was never given. Leaders and specialists none.
     """
     scope = scope_for(user)
     rows = Specialist.objects.all()
     if scope.role != Role.COORDINATOR:
         return rows.none()
     if scope.is_county:
-        rows = rows.filter(_assigned_in(scope.county) | ~Exists(VillageAssignment.objects.filter(specialist=OuterRef("pk"))))
+        rows = rows.filter(_assigned_in(scope.county))
     return rows
 
 

@@ -405,6 +405,9 @@ class ServiceLogPhotoInline(PhotoLinkMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("log")  # its link names the log's UUID
+
 
 @admin.register(ServiceLog)
 class ServiceLogAdmin(admin.ModelAdmin):
@@ -450,6 +453,9 @@ class AchievementEvidenceInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("achievement")  # its link names the achievement's UUID
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -61,21 +61,47 @@ def industry_assignment_end(*, assignment, end_date) -> IndustryAssignment:
     return assignment
 
 
-def village_assignment_reassign(*, assignment, specialist, start_date, note="") -> VillageAssignment:
+def _locked(assignment) -> VillageAssignment:
+    """The assignment re-read under its row lock (its own row only: locking the specialist's and the
+    village's rows too would make two crossing handovers deadlock on PostgreSQL)."""
+    return VillageAssignment.objects.select_for_update(of=("self",)).select_related("specialist", "village").get(pk=assignment.pk)
+
+
+def village_assignment_end(*, assignment, end_date) -> VillageAssignment:
+    """End a running open-ended assignment on `end_date`; the row stays, so coverage history stays true.
+
+    Under the row lock, so that it cannot overwrite a handover or an extension made a moment before:
+    one with an end date already raises AssignmentAlreadyEnded. Saved through save(), so the
+    coverage spans follow.
+    """
+    with transaction.atomic():
+        current = _locked(assignment)
+        if current.end_date is not None:
+            raise AssignmentAlreadyEnded(current.end_date)
+        current.end_date = end_date
+        current.full_clean()
+        current.save(update_fields=["end_date"])
+    return current
+
+
+def village_assignment_reassign(*, assignment, specialist, start_date, note="", today=None) -> VillageAssignment:
     """Hand a running village assignment to `specialist` from `start_date`, in one transaction.
 
     The current specialist serves until the day before (only their first day, when the successor
-    starts that same day); the successor's assignment is open-ended. Either both rows are written or
-    neither: a refusal of the new assignment leaves the current one running. The current row is
-    locked first, so of two coordinators handing the same village on at once, one is told it has
-    ended (AssignmentAlreadyEnded) instead of both succeeding.
+    starts that same day), or until their planned end if that comes first; the successor's
+    assignment is open-ended. Either both rows are written or neither: the successor is checked
+    before the current row changes, and a refusal leaves the current one as it was. The current row
+    is locked first, so of two coordinators handing the same village on at once, one is told it has
+    ended (AssignmentAlreadyEnded) instead of both succeeding; so is a handover of an assignment
+    whose end has passed.
 
     Coordinators only; the caller has checked that the user may change this assignment and name
     this specialist. Both writes go through save(), so the coverage spans follow.
     """
+    today = today or timezone.localdate()
     with transaction.atomic():
-        current = VillageAssignment.objects.select_for_update().select_related("specialist", "village").get(pk=assignment.pk)
-        if current.end_date is not None:
+        current = _locked(assignment)
+        if current.end_date is not None and current.end_date < today:
             raise AssignmentAlreadyEnded(current.end_date)
         if specialist.pk == current.specialist_id:
             raise ValidationError({"specialist": _("%(specialist)s already serves %(village)s; choose another specialist.")
@@ -83,11 +109,13 @@ def village_assignment_reassign(*, assignment, specialist, start_date, note="") 
         if start_date < current.start_date:
             raise ValidationError({"start_date": _("The successor cannot start before the current assignment began (%(day)s).")
                                    % {"day": current.start_date.isoformat()}})
-        current.end_date = max(start_date - datetime.timedelta(days=1), current.start_date)
-        current.full_clean()
-        current.save(update_fields=["end_date"])
         successor = VillageAssignment(specialist=specialist, village=current.village, start_date=start_date, note=note)
-        successor.full_clean()  # the successor's own overlaps with their earlier assignments here
+        successor.full_clean()  # its days, and its overlaps with the successor's other assignments here
+        last_day = max(start_date - datetime.timedelta(days=1), current.start_date)
+        if current.end_date is None or last_day < current.end_date:
+            current.end_date = last_day
+            current.full_clean()
+            current.save(update_fields=["end_date"])
         successor.save()
     return successor
 
@@ -102,7 +130,7 @@ def village_assignment_extend(*, assignment, end_date, today=None) -> VillageAss
     """
     today = today or timezone.localdate()
     with transaction.atomic():
-        current = VillageAssignment.objects.select_for_update().select_related("specialist", "village").get(pk=assignment.pk)
+        current = _locked(assignment)
         if current.end_date is None:
             raise AssignmentOpenEnded()
         if current.end_date < today:

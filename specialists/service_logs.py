@@ -77,7 +77,8 @@ def _in_village(village: Village, lon: float, lat: float) -> tuple[bool | None, 
     shape = village.shape
     if shape is None:
         return None, None
-    distance = coordinates.distance_m(shape, lon, lat)
+    # To the decimetre: a phone's fix is good to metres at best, and the figure is shown and exported.
+    distance = round(coordinates.distance_m(shape, lon, lat), 1)
     return distance <= settings.TEPAI_LOG_DISTANCE_M, distance
 
 

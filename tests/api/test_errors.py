@@ -198,10 +198,30 @@ def test_a_post_to_an_unknown_api_path_is_404_not_a_csrf_refusal(settings):
     assert response.json()["code"] == "not_found"
 
 
-def test_a_routes_address_without_its_slash_still_redirects(coordinator_client):
-    response = coordinator_client.get("/api/v1/villages")
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_routes_address_without_its_slash_still_redirects(coordinator_client, settings, debug):
+    settings.DEBUG = debug
 
-    assert (response.status_code, response["Location"]) == (301, "/api/v1/villages/")
+    response = coordinator_client.get("/api/v1/villages", {"county": "340321"})
+
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/villages/?county=340321")
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_a_write_to_an_address_without_its_slash_answers_404_naming_it_not_a_500(settings, debug, method):
+    # Under DEBUG, APPEND_SLASH would raise (a redirect cannot carry a POST's body); without, it would
+    # answer a 301 that loses the body.
+    settings.DEBUG = debug
+    client = APIClient()
+    client.force_authenticate(f.make_user())
+
+    known = getattr(client, method)("/api/v1/service-logs", {}, format="json", headers={"Accept-Language": "en"})
+    unknown = getattr(client, method)("/api/v1/foo", {}, format="json", headers={"Accept-Language": "en"})
+
+    assert (known.status_code, known.json()["code"]) == (404, "not_found")
+    assert known.json()["message"] == "No such address: the address ends with a slash, /api/v1/service-logs/."
+    assert (unknown.status_code, unknown.json()["message"]) == (404, "Not found.")
 
 
 def _example(name):

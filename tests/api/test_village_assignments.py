@@ -21,16 +21,24 @@ def _client(user):
     return client
 
 
+def _managed(world, **fields):
+    """A specialist 怀远县's coordinator manages: one who served a village of the unit in 2020."""
+    specialist = f.make_specialist(**fields)
+    f.make_village_assignment(specialist=specialist, village=f.make_village(town=world.huaiyuan.town),
+                              start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 12, 31))
+    return specialist
+
+
 def test_a_county_coordinator_assigns_a_specialist_to_a_village_of_their_county(world):
     village = f.make_village(town=world.huaiyuan.town)
-    newcomer = f.make_specialist()
+    newcomer = _managed(world)
 
     response = _client(world.users["county_coordinator"]).post(
         URL, {"specialist": newcomer.pk, "village": village.code, "start_date": "2024-01-01"}, format="json"
     )
 
     assert response.status_code == 201, response.json()
-    stored = VillageAssignment.objects.get(specialist=newcomer)
+    stored = VillageAssignment.objects.get(specialist=newcomer, village=village)
     assert (stored.village, stored.start_date, stored.end_date) == (village, datetime.date(2024, 1, 1), None)
     assert response.json() == {
         "id": stored.pk, "specialist": {"id": newcomer.pk, "name": newcomer.name},
@@ -149,12 +157,12 @@ def _reassign(user, assignment, **data):
 
 def test_a_county_coordinator_hands_a_village_to_another_specialist_without_a_gap(world):
     current = world.huaiyuan.assignment
-    successor = f.make_specialist(name="王接任")
+    successor = _managed(world, name="王接任")
 
     response = _reassign(world.users["county_coordinator"], current, specialist=successor.pk, start_date="2024-07-01", note="接替")
 
     assert response.status_code == 201, response.json()
-    created = VillageAssignment.objects.get(specialist=successor)
+    created = VillageAssignment.objects.get(specialist=successor, village=current.village)
     assert response.json()["id"] == created.pk
     assert (response.json()["specialist"], response.json()["start_date"], response.json()["end_date"], response.json()["note"]) == (
         {"id": successor.pk, "name": "王接任"}, "2024-07-01", None, "接替",
@@ -197,7 +205,8 @@ def test_a_refused_successor_leaves_the_current_assignment_running(world):
 ])
 def test_a_successor_who_is_the_same_specialist_or_starts_too_early_is_named_in_the_error(world, field, start_date, same, expected):
     current = world.huaiyuan.assignment
-    specialist = current.specialist if same else f.make_specialist()
+    specialist = current.specialist if same else _managed(world)
+    before = VillageAssignment.objects.count()
 
     response = _reassign(world.users["county_coordinator"], current, specialist=specialist.pk, start_date=start_date)
 
@@ -205,7 +214,7 @@ def test_a_successor_who_is_the_same_specialist_or_starts_too_early_is_named_in_
     assert response.json()["fields"] == {field: [expected]}
     current.refresh_from_db()
     assert current.end_date is None
-    assert VillageAssignment.objects.count() == 2
+    assert VillageAssignment.objects.count() == before
 
 
 def test_an_ended_assignment_cannot_be_reassigned(world):
@@ -213,11 +222,13 @@ def test_an_ended_assignment_cannot_be_reassigned(world):
     current.end_date = datetime.date(2024, 6, 30)
     current.save()
 
-    response = _reassign(world.users["county_coordinator"], current, specialist=f.make_specialist().pk, start_date="2024-07-01")
+    successor = _managed(world)
+
+    response = _reassign(world.users["county_coordinator"], current, specialist=successor.pk, start_date="2024-07-01")
 
     assert (response.status_code, response.json()["code"]) == (409, "conflict")
     assert response.json()["message"] == "This assignment already ended on 2024-06-30."
-    assert VillageAssignment.objects.count() == 2
+    assert not VillageAssignment.objects.filter(specialist=successor, village=current.village).exists()
 
 
 def test_reassigning_another_countys_assignment_answers_404_and_others_may_not(world):
@@ -356,16 +367,22 @@ def test_a_county_coordinator_cannot_take_over_another_countys_specialist(world)
     assert client.get(f"/api/v1/specialists/{theirs.pk}/").status_code == 404
 
 
-def test_a_county_coordinator_may_name_a_specialist_assigned_nowhere_yet_and_a_city_one_anyone(world):
+def test_a_first_assignment_to_a_unit_is_a_city_coordinators_move(world):
+    """Even a specialist assigned nowhere yet: a county coordinator who could name them would manage
+    them, and see their mobile and ID number, without having been given them."""
     village = f.make_village(town=world.huaiyuan.town)
     newcomer = f.make_specialist()
 
     county = _client(world.users["county_coordinator"]).post(
         URL, {"specialist": newcomer.pk, "village": village.code, "start_date": "2024-01-01"}, format="json")
     city = _client(world.users["city_coordinator"]).post(
-        URL, {"specialist": world.wuhe.specialist.pk, "village": village.code, "start_date": "2024-01-01"}, format="json")
+        URL, {"specialist": newcomer.pk, "village": village.code, "start_date": "2024-01-01"}, format="json")
+    then = _client(world.users["county_coordinator"]).post(
+        URL, {"specialist": newcomer.pk, "village": world.huaiyuan.village.code, "start_date": "2024-01-01"}, format="json")
 
-    assert (county.status_code, city.status_code) == (201, 201)
+    assert (county.status_code, list(county.json()["fields"])) == (400, ["specialist"])
+    # Once the city has given them to the unit, its coordinator manages them.
+    assert (city.status_code, then.status_code) == (201, 201)
 
 
 @pytest.mark.parametrize(("field", "day"), [("start_date", "0001-01-01"), ("end_date", "9999-12-31"), ("start_date", "2101-01-01")])
@@ -376,4 +393,38 @@ def test_days_outside_2000_to_2100_are_refused_naming_the_field(world, field, da
 
     assert response.status_code == 422
     assert response.json()["fields"][field] == ["Give a day from 2000-01-01 to 2100-12-31."]
+    assert VillageAssignment.objects.count() == 2
+
+
+def test_ending_an_assignment_with_a_planned_end_says_to_extend_it_or_assign_a_successor(world):
+    planned = _planned(world.huaiyuan.assignment, 10)
+
+    response = _client(world.users["county_coordinator"]).post(
+        f"{URL}{world.huaiyuan.assignment.pk}/end/", {"end_date": "2024-06-30"}, format="json", headers={"Accept-Language": "en"},
+    )
+
+    assert response.status_code == 409
+    assert response.json()["message"] == f"This assignment is planned to end on {planned.isoformat()}: extend it, or assign a successor."
+    world.huaiyuan.assignment.refresh_from_db()
+    assert world.huaiyuan.assignment.end_date == planned
+
+
+def test_a_successor_starting_past_2100_is_refused_on_start_date(world):
+    response = _reassign(world.users["city_coordinator"], world.huaiyuan.assignment, specialist=f.make_specialist().pk, start_date="9999-12-31")
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"start_date": ["Give a day from 2000-01-01 to 2100-12-31."]}
+    world.huaiyuan.assignment.refresh_from_db()
+    assert world.huaiyuan.assignment.end_date is None
+
+
+@pytest.mark.parametrize("specialist", [1.5, True, "1e3", "", 2**63, -1, 0, [1]])
+def test_a_specialist_named_by_anything_but_a_whole_id_is_refused(world, specialist):
+    body = {"specialist": specialist, "village": world.huaiyuan.village.code, "start_date": "2024-01-01"}
+
+    created = _client(world.users["city_coordinator"]).post(URL, body, format="json")
+    reassigned = _reassign(world.users["city_coordinator"], world.huaiyuan.assignment, specialist=specialist, start_date="2024-07-01")
+
+    assert (created.status_code, list(created.json()["fields"])) == (400, ["specialist"])
+    assert (reassigned.status_code, list(reassigned.json()["fields"])) == (400, ["specialist"])
     assert VillageAssignment.objects.count() == 2
