@@ -5,7 +5,8 @@ import contextlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.core.files.base import ContentFile
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,7 @@ from specialists.models import (
     Specialist,
     VillageAssignment,
 )
+from specialists.photos import thumbnail
 from specialists.service_logs import service_log_photo_add, service_log_record
 from villages.models import Village
 
@@ -360,7 +362,12 @@ PHOTO_CONTENT_TYPES = {
         responses={201: serializers.ServiceLogPhotoSerializer, 200: serializers.ServiceLogPhotoSerializer},
     ),
     photo_file=extend_schema(
-        parameters=[OpenApiParameter("photo_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter("photo_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            OpenApiParameter("size", OpenApiTypes.STR, enum=["full", "thumbnail"], description=_(
+                "full (the default): the photo as stored; thumbnail: a JPEG at most 320 pixels on its longer side, for lists and maps.",
+            )),
+        ],
         responses={(200, content_type): OpenApiTypes.BINARY for content_type in PHOTO_CONTENT_TYPES.values()},
         description=_("Download a photo of a log you see, shown inline in its stored format."),
     ),
@@ -425,12 +432,22 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
     @action(detail=True, methods=["get"], url_path=rf"photos/(?P<photo_uuid>{lookup_value_regex})", url_name="photo-file", **FILE_ROUTE)
     def photo_file(self, request, uuid=None, photo_uuid=None):
         """A photo of a log you see, as stored (re-encoded on arrival, without its metadata)."""
+        size = request.query_params.get("size", "full")
+        if size not in ("full", "thumbnail"):
+            raise exceptions.ValidationError({"size": [_("Give full or thumbnail.")]})
         log = self.get_object()
         photo = child(log.photos.all(), photo_uuid)
         # The stored extension, which follows the checked content; dated by the service, not the upload.
         extension = photo.image.name.rsplit(".", 1)[-1]
-        name = f"service-log-{timezone.localdate(log.occurred_at).isoformat()}-{photo.uuid}.{extension}"
-        return file_response(photo.image, content_type=PHOTO_CONTENT_TYPES[photo.format], filename=name, as_attachment=False)
+        name = f"service-log-{timezone.localdate(log.occurred_at).isoformat()}-{photo.uuid}"
+        if size == "thumbnail":
+            try:
+                content = thumbnail(photo.image)
+            except OSError:
+                raise Http404 from None  # the row has outlived its file, as for the photo itself
+            return file_response(ContentFile(content, name=f"{name}-thumbnail.jpg"), content_type="image/jpeg",
+                                 filename=f"{name}-thumbnail.jpg", as_attachment=False)
+        return file_response(photo.image, content_type=PHOTO_CONTENT_TYPES[photo.format], filename=f"{name}.{extension}", as_attachment=False)
 
 
 def not_found(request, exception=None):

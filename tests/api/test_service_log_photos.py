@@ -120,6 +120,43 @@ def test_whoever_sees_the_log_downloads_its_photo_and_no_one_else(world, log, wh
         assert response.json()["code"] == {403: "permission_denied", 404: "not_found"}[status]
 
 
+# --- thumbnails ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fmt", "size"), [("JPEG", (1600, 1200)), ("PNG", (300, 900)), ("WEBP", (2000, 500))])
+def test_a_thumbnail_is_a_small_jpeg_of_the_photo(world, log, fmt, size):
+    _upload(world, image_bytes(fmt, size=size), name=f"photo.{fmt.lower()}")
+
+    response = _client(world.users["leader_city"]).get(_photo_url(), {"size": "thumbnail"})
+
+    assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
+    assert response["Cache-Control"] == "private"
+    small = Image.open(io.BytesIO(_body(response)))
+    # The longer side 320 pixels at most (none grows), the shape kept.
+    expected = min(320, max(size))
+    assert max(small.size) == expected
+    assert abs(small.size[0] / small.size[1] - size[0] / size[1]) < 0.02
+
+
+@pytest.mark.parametrize(("who", "status"), [("county_coordinator", 200), ("leader_wuhe", 404), ("specialist_wuhe", 404)])
+def test_a_thumbnail_is_scoped_as_the_photo_is(world, log, who, status):
+    _upload(world, image_bytes("JPEG"))
+
+    response = _client(_user(world, who)).get(_photo_url(), {"size": "thumbnail"})
+
+    assert response.status_code == status
+
+
+def test_a_thumbnail_of_a_file_gone_answers_404_and_an_unknown_size_400(world, log):
+    gone = f.make_service_log_photo(log=log)  # the row only: no file written
+    client = _client(world.users["city_coordinator"])
+
+    missing = client.get(_photo_url(photo_uuid=gone.uuid), {"size": "thumbnail"})
+    unknown = client.get(_photo_url(photo_uuid=gone.uuid), {"size": "huge"})
+
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    assert (unknown.status_code, unknown.json()["fields"]) == (400, {"size": ["Give full or thumbnail."]})
+
+
 def test_anonymous_gets_401(world, log):
     _upload(world, image_bytes("JPEG"))
 

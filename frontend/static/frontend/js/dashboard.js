@@ -75,7 +75,8 @@
       return element(
         "a", {class: "log-photo", href: photo.url, target: "_blank", rel: "noopener"},
         element("img", {
-          src: photo.url, alt: label, loading: "lazy",
+          // The API's small JPEG of it (a few kilobytes), not the stored photo: a popup may show many.
+          src: photo.url + "?size=thumbnail", alt: label, loading: "lazy",
           width: Math.max(1, Math.round(photo.width * scale)), height: Math.max(1, Math.round(photo.height * scale)),
         }),
       );
