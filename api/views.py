@@ -320,9 +320,8 @@ class IndustryAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedView
             raise exceptions.PermissionDenied(_("Only a city coordinator may end a city-wide assignment or one shared with other county-level units."))
         incoming = serializers.IndustryAssignmentEndSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        if assignment.end_date is not None:
-            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": assignment.end_date})
-        industry_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
+        with _as_conflicts():
+            industry_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
         return self._answer(assignment, status.HTTP_200_OK)
 
 

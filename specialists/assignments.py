@@ -53,12 +53,17 @@ def industry_assignment_create(*, team, industry, counties, start_date, end_date
 def industry_assignment_end(*, assignment, end_date) -> IndustryAssignment:
     """End a running industry assignment on `end_date`; the row stays, so coverage history stays true.
 
-    Coordinators only; the caller has checked that the user may change this assignment.
+    Coordinators only; the caller has checked that the user may change this assignment. Under the
+    row lock: one that has an end date already (set a moment ago, perhaps) raises AssignmentAlreadyEnded.
     """
-    assignment.end_date = end_date
-    assignment.full_clean()
-    assignment.save(update_fields=["end_date"])
-    return assignment
+    with transaction.atomic():
+        current = IndustryAssignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
+        if current.end_date is not None:
+            raise AssignmentAlreadyEnded(current.end_date)
+        current.end_date = end_date
+        current.full_clean()
+        current.save(update_fields=["end_date"])
+    return current
 
 
 def _locked(assignment) -> VillageAssignment:
