@@ -57,12 +57,17 @@ def industry_assignment_end(*, assignment, end_date) -> IndustryAssignment:
     row lock: one that has an end date already (set a moment ago, perhaps) raises AssignmentAlreadyEnded.
     """
     with transaction.atomic():
-        current = IndustryAssignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
-        if current.end_date is not None:
-            raise AssignmentAlreadyEnded(current.end_date)
-        current.end_date = end_date
-        current.full_clean()
-        current.save(update_fields=["end_date"])
+        return _end(IndustryAssignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk), end_date)
+
+
+def _end(current, end_date):
+    """Set the end date of an assignment already re-read under its row lock; one that has an end
+    date raises AssignmentAlreadyEnded. Through save(), so the coverage spans follow."""
+    if current.end_date is not None:
+        raise AssignmentAlreadyEnded(current.end_date)
+    current.end_date = end_date
+    current.full_clean()
+    current.save(update_fields=["end_date"])
     return current
 
 
@@ -80,13 +85,7 @@ def village_assignment_end(*, assignment, end_date) -> VillageAssignment:
     coverage spans follow.
     """
     with transaction.atomic():
-        current = _locked(assignment)
-        if current.end_date is not None:
-            raise AssignmentAlreadyEnded(current.end_date)
-        current.end_date = end_date
-        current.full_clean()
-        current.save(update_fields=["end_date"])
-    return current
+        return _end(_locked(assignment), end_date)
 
 
 def village_assignment_reassign(*, assignment, specialist, start_date, note="", today=None) -> VillageAssignment:
