@@ -204,7 +204,8 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         incoming.is_valid(raise_exception=True)
         assignment = VillageAssignment(**incoming.validated_data)
         assignment.full_clean()  # overlap and date rules: a refusal answers 422
-        _save(assignment)
+        with _as_conflicts(), transaction.atomic():
+            assignment.save()  # save(), never QuerySet.update(): the coverage spans follow the post_save signal
         return self._answer(assignment, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -257,16 +258,6 @@ def _as_conflicts():
         raise Conflict() from None
 
 
-def _save(assignment, **kwargs):
-    # save(), never QuerySet.update(): the coverage spans follow the post_save signal.
-    try:
-        with transaction.atomic():
-            assignment.save(**kwargs)
-    except IntegrityError:
-        # A concurrent write got there between full_clean() and the insert.
-        raise Conflict() from None
-
-
 @extend_schema_view(
     create=extend_schema(request=serializers.IndustryAssignmentCreateSerializer, responses={201: serializers.IndustryAssignmentSerializer}),
     end=extend_schema(request=serializers.IndustryAssignmentEndSerializer, responses={200: serializers.IndustryAssignmentSerializer}),
@@ -301,14 +292,11 @@ class IndustryAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedView
         if scope.is_county and counties != [scope.county]:
             # A county coordinator's assignment serves their own unit, never the city or another unit.
             raise exceptions.ValidationError({"counties": [_("Name exactly your own county-level unit (%(code)s).") % {"code": scope.county.code}]})
-        try:
-            with transaction.atomic():
-                assignment = industry_assignment_create(
-                    team=data["team"], industry=data["industry"], counties=counties,
-                    start_date=data["start_date"], end_date=data.get("end_date"),
-                )
-        except IntegrityError:
-            raise Conflict() from None
+        with _as_conflicts(), transaction.atomic():
+            assignment = industry_assignment_create(
+                team=data["team"], industry=data["industry"], counties=counties,
+                start_date=data["start_date"], end_date=data.get("end_date"),
+            )
         return self._answer(assignment, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
