@@ -2,7 +2,7 @@
 coordinators of the specialist's county-level unit (or the city) verify or reject them.
 
 Rows come from specialists.access.achievements_for (another unit's achievement answers 404);
-the rules are specialists.achievements' services. Submitting and uploading follow the service
+the rules are specialists.fieldwork.achievements' services. Submitting and uploading follow the service
 logs' contract: 201 new, 200 an identical retry, 409 the same UUID with other content, 422 naming
 the field a rule refuses.
 """
@@ -27,15 +27,15 @@ from api.parsers import EvidenceParser
 from api.permissions import NO_ROLE
 from api.serializers import IdField, SpecialistRefSerializer, VillageRefSerializer
 from api.views import Conflict, ScopedViewSet
-from specialists import access
-from specialists.achievements import (
+from specialists.access import scope as access
+from specialists.fieldwork.achievements import (
     AchievementConflict,
     achievement_evidence_add,
     achievement_reject,
     achievement_submit,
     achievement_verify,
 )
-from specialists.models import Achievement, AchievementEvidence, Enterprise
+from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise
 from villages.models import Industry
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"

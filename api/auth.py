@@ -13,7 +13,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from specialists.login_throttle import LoginThrottled, authenticate_throttled
+from specialists.access.throttle import LoginThrottled, authenticate_throttled
 
 # simplejwt's messages come in Chinese from its own catalogue (rest_framework_simplejwt is in
 # INSTALLED_APPS for that), except these, which it leaves untranslated (fuzzy): named here so that

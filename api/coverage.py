@@ -50,9 +50,10 @@ from api.files import file_response
 from api.permissions import NO_ROLE
 from api.serializers import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
 from api.views import Conflict
-from specialists import access, coverage
-from specialists.models import MapJob
-from specialists.services import map_job_create
+from specialists.access import scope as access
+from specialists.coverage import queries as coverage
+from specialists.coverage.models import MapJob
+from specialists.coverage.map_jobs import map_job_create
 from villages import geometry
 from villages.models import County, Town, Village
 
@@ -62,7 +63,7 @@ MAX_TOLERANCE_M = 1000.0
 COORDINATE_DECIMALS = 6
 MAX_SUGGESTIONS = 50
 
-# Village statuses on a map, as specialists.coverage_maps (and villages.maps) name them.
+# Village statuses on a map, as specialists.coverage.maps (and villages.maps) name them.
 COVERED, AT_RISK, UNCOVERED, COMMUNITY = "covered", "at_risk", "uncovered", "community"
 
 
@@ -381,7 +382,7 @@ class VillageGeoJSONView(GeoJSONView):
 
     @extend_schema(parameters=[VillageGeoJSONParams], responses={200: VillageFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
     def get(self, request):
-        from specialists.coverage_maps import village_frame
+        from specialists.coverage.maps import village_frame
 
         params = _params(VillageGeoJSONParams, request)
         tolerance = _tolerance(params)

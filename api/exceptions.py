@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from specialists.service_logs import ServiceLogConflict
+from specialists.fieldwork.service_logs import ServiceLogConflict
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 

@@ -8,15 +8,9 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from specialists.models import (
-    Enterprise,
-    IndustryAssignment,
-    Organisation,
-    ServiceLog,
-    Specialist,
-    Team,
-    VillageAssignment,
-)
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.fieldwork.models import Enterprise, ServiceLog
+from specialists.people.models import Organisation, Specialist, Team
 from villages.models import County, Industry, Town, Village
 
 

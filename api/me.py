@@ -15,7 +15,7 @@ from api.serializers import (
     TeamSerializer,
     TownRefSerializer,
 )
-from specialists import access
+from specialists.access import scope as access
 
 RECENT = 10  # logs and achievements a phone shows on its first screen
 

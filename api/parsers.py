@@ -1,7 +1,7 @@
 """The uploads' parser: a multipart body too large for its file is refused (413) before a byte of it is read.
 
 Django's MultiPartParser spools each file to memory or a temporary file before the view sees it, so the
-services' own size check (specialists.photos.read_upload) comes only after the whole body has been
+services' own size check (specialists.fieldwork.photos.read_upload) comes only after the whole body has been
 received and written out. The request declares its length (CONTENT_LENGTH) up front: when that is more
 than the file's limit plus room for the form's other parts, the file cannot fit, and the request is
 answered unread. A body declaring less is parsed as usual, and the services still check the file's

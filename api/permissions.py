@@ -7,7 +7,7 @@ outside the user's scope is absent (404), and these classes only answer "may thi
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from specialists.access import scope_for
+from specialists.access.scope import scope_for
 
 NO_ROLE = _("Your account has no role in Tepai; ask a coordinator to give you one.")
 

@@ -6,18 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from specialists.access import shows_personal_data
-from specialists.models import (
-    Enterprise,
-    IndustryAssignment,
-    Organisation,
-    ServiceLog,
-    ServiceLogPhoto,
-    Specialist,
-    Team,
-    TeamMembership,
-    VillageAssignment,
-)
+from specialists.access.scope import shows_personal_data
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.fieldwork.models import Enterprise, ServiceLog, ServiceLogPhoto
+from specialists.people.models import Organisation, Specialist, Team, TeamMembership
 from villages.models import County, Industry, Town, Village
 
 

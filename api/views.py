@@ -36,8 +36,8 @@ from api.files import FILE_ROUTE, child, file_response
 from api.negotiation import language_from_accept
 from api.parsers import PhotoParser
 from api.permissions import CoordinatorWrites, SpecialistWrites
-from specialists import access
-from specialists.assignments import (
+from specialists.access import scope as access
+from specialists.assignments.services import (
     AssignmentAlreadyEnded,
     AssignmentOpenEnded,
     industry_assignment_create,
@@ -46,15 +46,11 @@ from specialists.assignments import (
     village_assignment_extend,
     village_assignment_reassign,
 )
-from specialists.models import (
-    Enterprise,
-    ServiceLog,
-    ServiceLogPhoto,
-    Specialist,
-    VillageAssignment,
-)
-from specialists.photos import thumbnail
-from specialists.service_logs import service_log_photo_add, service_log_record
+from specialists.assignments.models import VillageAssignment
+from specialists.fieldwork.models import Enterprise, ServiceLog, ServiceLogPhoto
+from specialists.people.models import Specialist
+from specialists.fieldwork.photos import thumbnail
+from specialists.fieldwork.service_logs import service_log_photo_add, service_log_record
 from villages.models import Village
 
 CODE = r"[0-9]+"

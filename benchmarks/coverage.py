@@ -25,8 +25,8 @@ def main():
     args = parser.parse_args()
 
     connection = prepare(args.scale, args.backend)
-    from specialists.coverage import coverage_for
-    from specialists.models import VillageAssignment
+    from specialists.coverage.queries import coverage_for
+    from specialists.assignments.models import VillageAssignment
     from villages.models import County
 
     def full_scan():

@@ -72,7 +72,7 @@ def main():
     from rest_framework.test import APIRequestFactory, force_authenticate
 
     from api import coverage
-    from specialists.coverage_maps import village_frame
+    from specialists.coverage.maps import village_frame
 
     user = get_user_model()(username="bench", is_superuser=True, is_active=True)
     factory = APIRequestFactory()

@@ -24,7 +24,7 @@ DPI = 100
 
 def measure(name, scale, backend):
     connection = prepare(scale, backend)
-    from specialists.coverage_maps import coverage_map, village_map_frames
+    from specialists.coverage.maps import coverage_map, village_map_frames
     from villages import geometry, maps
 
     if name == "load":

@@ -1,11 +1,11 @@
-"""Photo thumbnails (`?size=thumbnail`, specialists.photos.thumbnail): the time to make one from a
+"""Photo thumbnails (`?size=thumbnail`, specialists.fieldwork.photos.thumbnail): the time to make one from a
 stored photo of a phone camera's size, by stored format, against a plain full decode and resize.
 
     .venv/bin/python benchmarks/photos.py --repeat 10
 
 The photos are made here, 4,000 x 3,000 pixels (a 12-megapixel phone camera) of noise over a
 gradient so that they compress like a photograph rather than a flat colour, and re-encoded on
-arrival as the API does (specialists.photos.prepare_photo), then stored in a temporary folder.
+arrival as the API does (specialists.fieldwork.photos.prepare_photo), then stored in a temporary folder.
 """
 
 import argparse
@@ -35,7 +35,7 @@ def main():
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from specialists.photos import THUMBNAIL_SIDE, prepare_photo, thumbnail
+    from specialists.fieldwork.photos import THUMBNAIL_SIDE, prepare_photo, thumbnail
 
     rng = np.random.default_rng(7)
     gradient = np.linspace(0, 200, SIZE[0], dtype=np.float32)[None, :, None].repeat(SIZE[1], 0).repeat(3, 2)

@@ -156,7 +156,7 @@ else:
 # nobody in: it grants the admin permissions a user's role carries (specialists/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "specialists.auth_backends.RoleBackend",
+    "specialists.access.backends.RoleBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -228,11 +228,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One named component per choice set that the request and response serializers share.
     "ENUM_NAME_OVERRIDES": {
-        "ServiceLogKindEnum": "specialists.models.ServiceLog.Kind",
-        "CoordinateSystemEnum": "specialists.models.ServiceLog.CRS",
-        "AchievementKindEnum": "specialists.models.Achievement.Kind",
-        "EnterpriseKindEnum": "specialists.models.Enterprise.Kind",
-        "RelationEnum": "specialists.models.Enterprise.Relation",
+        "ServiceLogKindEnum": "specialists.fieldwork.models.ServiceLog.Kind",
+        "CoordinateSystemEnum": "specialists.fieldwork.models.ServiceLog.CRS",
+        "AchievementKindEnum": "specialists.fieldwork.models.Achievement.Kind",
+        "EnterpriseKindEnum": "specialists.fieldwork.models.Enterprise.Kind",
+        "RelationEnum": "specialists.fieldwork.models.Enterprise.Relation",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from frontend.pages import page
-from specialists import access
-from specialists.models import Achievement, Enterprise, UserRole
+from specialists.access import scope as access
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import Achievement, Enterprise
 
 Role = UserRole.Role
 

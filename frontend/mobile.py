@@ -26,7 +26,8 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from frontend.pages import in_page_language, page
-from specialists.models import Achievement, Enterprise, ServiceLog, UserRole
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import Achievement, Enterprise, ServiceLog
 
 Role = UserRole.Role
 

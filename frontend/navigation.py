@@ -9,8 +9,8 @@ import dataclasses
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from specialists.access import scope_for
-from specialists.models import UserRole
+from specialists.access.scope import scope_for
+from specialists.access.models import UserRole
 
 Role = UserRole.Role
 

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation.trans_real import get_supported_language_variant
 
-from specialists.access import scope_for
+from specialists.access.scope import scope_for
 
 
 def page_language(request):

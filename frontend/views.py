@@ -25,11 +25,11 @@ from django.views.i18n import JavaScriptCatalog
 from frontend.forms import DashboardForm
 from frontend.navigation import home_url_for
 from frontend.pages import in_page_language, page
-from specialists import access
-from specialists.coverage import coverage_for
-from specialists.login_throttle import ThrottledAuthenticationForm
-from specialists.models import UserRole
-from specialists.selectors import headline_figures
+from specialists.access import scope as access
+from specialists.coverage.queries import coverage_for
+from specialists.access.throttle import ThrottledAuthenticationForm
+from specialists.access.models import UserRole
+from specialists.reports.figures import headline_figures
 
 Role = UserRole.Role
 

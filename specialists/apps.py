@@ -7,4 +7,6 @@ class SpecialistsConfig(AppConfig):
     verbose_name = _("Specialists")
 
     def ready(self):
-        from specialists import signals  # noqa: F401  (connects the coverage span handlers)
+        # Connect the signal handlers: coverage spans follow assignments, staff follows the role.
+        from specialists.access import signals as access_signals  # noqa: F401
+        from specialists.coverage import signals as coverage_signals  # noqa: F401

@@ -1,12 +1,3 @@
-"""Celery tasks: thin, take ids, call one service."""
+"""The app's Celery tasks, for Celery's autodiscovery: each is defined beside the concept it serves."""
 
-from celery import shared_task
-
-from specialists import services
-
-
-@shared_task(name="specialists.render_map_job", acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
-def render_map_job(job_id):
-    """Render a map job. Safe to run twice (redelivery after a worker died completes the job once)."""
-    services.map_job_run(job_id=job_id)
-    return job_id
+from specialists.coverage.tasks import render_map_job  # noqa: F401

@@ -11,26 +11,21 @@ import uuid as _uuid
 
 from django.contrib.auth import get_user_model
 
-from specialists.models import (
+from specialists.access.models import UserRole
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.coverage.models import MapJob
+from specialists.fieldwork.models import (
     Achievement,
     AchievementEvidence,
     Countermeasure,
     Enterprise,
-    Honour,
     IncomeIncrease,
-    IndustryAssignment,
     IndustryProblem,
-    MapJob,
-    Organisation,
     ServiceLog,
     ServiceLogPhoto,
-    Specialist,
-    Team,
-    TeamMembership,
-    UserRole,
-    VillageAssignment,
 )
-from specialists.validators import credit_code_check_char, id_number_check_char
+from specialists.people.models import Honour, Organisation, Specialist, Team, TeamMembership
+from specialists.people.validators import credit_code_check_char, id_number_check_char
 from villages.models import County, Industry, Town, Village
 
 _serial = itertools.count(1)

@@ -16,26 +16,20 @@ from django.utils import translation
 from pyproj import Geod
 from shapely.geometry import box
 
-from specialists.models import (
+from specialists.access.models import UserRole
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.coverage.models import MapJob, VillageCoverageSpan
+from specialists.fieldwork.models import (
     Achievement,
     AchievementEvidence,
     Countermeasure,
     Enterprise,
-    Honour,
     IncomeIncrease,
-    IndustryAssignment,
     IndustryProblem,
-    MapJob,
     ServiceLog,
     ServiceLogPhoto,
-    VillageCoverageSpan,
-    Organisation,
-    Specialist,
-    Team,
-    TeamMembership,
-    UserRole,
-    VillageAssignment,
 )
+from specialists.people.models import Honour, Organisation, Specialist, Team, TeamMembership
 from tests import factories as f
 from villages import geometry
 from villages.admin import boundary_area_km2

@@ -12,17 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from specialists.access import scope_for
-from specialists.models import (
-    Achievement,
-    AchievementEvidence,
-    MapJob,
-    ServiceLog,
-    ServiceLogPhoto,
-    Team,
-    UserRole,
-    VillageAssignment,
-)
+from specialists.access.scope import scope_for
+from specialists.access.models import UserRole
+from specialists.assignments.models import VillageAssignment
+from specialists.coverage.models import MapJob
+from specialists.fieldwork.models import Achievement, AchievementEvidence, ServiceLog, ServiceLogPhoto
+from specialists.people.models import Team
 from tests import factories as f
 from tests.test_admin import ADMIN_MODELS, _team_form, build_one_of_each, label, url
 

@@ -21,7 +21,7 @@ def test_no_model_change_lacks_a_migration():
 def test_the_staff_migration_makes_staff_follow_the_role_and_leaves_superusers_and_the_roleless():
     from django.apps import apps
 
-    from specialists.models import UserRole
+    from specialists.access.models import UserRole
     from tests import factories as f
 
     migration = importlib.import_module("specialists.migrations.0008_staff_follows_the_role")

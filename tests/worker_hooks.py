@@ -12,7 +12,7 @@ from pathlib import Path
 HOOK_DIR = os.environ.get("TEPAI_TEST_HOOK_DIR")
 
 if HOOK_DIR:
-    from specialists import coverage_maps
+    from specialists.coverage import maps as coverage_maps
 
     _render = coverage_maps.coverage_map
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import specialists.validators
+import specialists.people.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -66,8 +66,8 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('kind', models.CharField(choices=[('individual', 'Individual'), ('corporate', 'Corporate (legal person)'), ('college_student', 'College student')], default='individual', max_length=16, verbose_name='kind')),
                 ('gender', models.CharField(blank=True, choices=[('male', 'Male'), ('female', 'Female')], help_text='Blank for a corporate specialist.', max_length=6, verbose_name='gender')),
-                ('mobile', models.CharField(max_length=11, unique=True, validators=[specialists.validators.validate_mobile], verbose_name='mobile phone')),
-                ('id_number', models.CharField(blank=True, max_length=18, validators=[specialists.validators.validate_id_number], verbose_name='ID number')),
+                ('mobile', models.CharField(max_length=11, unique=True, validators=[specialists.people.validators.validate_mobile], verbose_name='mobile phone')),
+                ('id_number', models.CharField(blank=True, max_length=18, validators=[specialists.people.validators.validate_id_number], verbose_name='ID number')),
                 ('title', models.CharField(blank=True, max_length=50, verbose_name='professional title')),
                 ('home_lon', models.FloatField(blank=True, null=True, verbose_name='home base longitude')),
                 ('home_lat', models.FloatField(blank=True, null=True, verbose_name='home base latitude')),
@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('credit_code', models.CharField(max_length=18, unique=True, validators=[specialists.validators.validate_credit_code], verbose_name='unified social credit code')),
+                ('credit_code', models.CharField(max_length=18, unique=True, validators=[specialists.people.validators.validate_credit_code], verbose_name='unified social credit code')),
                 ('kind', models.CharField(choices=[('company', 'Company'), ('cooperative', "Farmers' cooperative"), ('family_farm', 'Family farm'), ('other', 'Other')], max_length=12, verbose_name='kind')),
                 ('relation', models.CharField(choices=[('led', 'Led (领办)'), ('founded', 'Founded (创办)')], max_length=8, verbose_name='relation')),
                 ('date', models.DateField(verbose_name='date led or founded')),

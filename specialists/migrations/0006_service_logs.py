@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import specialists.models
+import specialists.fieldwork.models
 from django.db import migrations, models
 
 
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(editable=False, unique=True, verbose_name='UUID')),
-                ('image', models.FileField(max_length=200, upload_to=specialists.models._service_log_photo_path, verbose_name='image')),
+                ('image', models.FileField(max_length=200, upload_to=specialists.fieldwork.models._service_log_photo_path, verbose_name='image')),
                 ('format', models.CharField(choices=[('jpeg', 'JPEG'), ('png', 'PNG'), ('webp', 'WebP')], max_length=4, verbose_name='format')),
                 ('width', models.PositiveIntegerField(verbose_name='width (px)')),
                 ('height', models.PositiveIntegerField(verbose_name='height (px)')),

@@ -3,8 +3,8 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import specialists.models
-import specialists.validators
+import specialists.fieldwork.models
+import specialists.people.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('year', models.PositiveSmallIntegerField(help_text='The year whose figures it counts in: the year of its date, or the year before for an increase reported after the year ended.', validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='counts toward year')),
                 ('amount_yuan', models.PositiveBigIntegerField(blank=True, help_text='Whole yuan; only for an income increase.', null=True, validators=[django.core.validators.MaxValueValidator(10000000000)], verbose_name='amount (yuan)')),
                 ('enterprise_name', models.CharField(blank=True, max_length=100, verbose_name="economic entity's name")),
-                ('enterprise_credit_code', models.CharField(blank=True, max_length=18, validators=[specialists.validators.validate_credit_code], verbose_name="economic entity's unified social credit code")),
+                ('enterprise_credit_code', models.CharField(blank=True, max_length=18, validators=[specialists.people.validators.validate_credit_code], verbose_name="economic entity's unified social credit code")),
                 ('enterprise_kind', models.CharField(blank=True, choices=[('company', 'Company'), ('cooperative', "Farmers' cooperative"), ('family_farm', 'Family farm'), ('other', 'Other')], max_length=12, verbose_name="economic entity's kind")),
                 ('enterprise_relation', models.CharField(blank=True, choices=[('led', 'Led (领办)'), ('founded', 'Founded (创办)')], max_length=8, verbose_name='led or founded')),
                 ('award_body', models.CharField(blank=True, max_length=100, verbose_name='awarding body')),
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(editable=False, unique=True, verbose_name='UUID')),
-                ('file', models.FileField(max_length=200, upload_to=specialists.models._evidence_path, verbose_name='file')),
+                ('file', models.FileField(max_length=200, upload_to=specialists.fieldwork.models._evidence_path, verbose_name='file')),
                 ('content_type', models.CharField(choices=[('image/jpeg', 'JPEG'), ('image/png', 'PNG'), ('image/webp', 'WebP'), ('application/pdf', 'PDF')], max_length=20, verbose_name='content type')),
                 ('size_bytes', models.PositiveIntegerField(verbose_name='size (bytes)')),
                 ('original_name', models.CharField(blank=True, max_length=200, verbose_name='original file name')),

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 from django.utils import translation
 
-from specialists.models import UserRole
+from specialists.access.models import UserRole
 from tests import factories as f
 
 Role = UserRole.Role

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from rest_framework.test import APIClient
 
-from specialists.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease, UserRole
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 

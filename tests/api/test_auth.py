@@ -7,7 +7,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from specialists.models import UserRole
+from specialists.access.models import UserRole
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 from tests.api.test_errors import awaiting_translation

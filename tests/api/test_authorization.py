@@ -143,7 +143,7 @@ def test_mobile_and_id_number_are_whole_only_for_coordinators_who_manage_the_spe
 
 def test_a_team_shared_across_counties_shows_to_both_county_roles(world):
     """A team is visible to a county role as soon as one of its members serves in that county."""
-    from specialists.models import TeamMembership
+    from specialists.people.models import TeamMembership
 
     TeamMembership.objects.create(team=world.wuhe.team, specialist=world.huaiyuan.specialist)
     client = _client(world.users["county_coordinator"])

@@ -8,7 +8,7 @@ from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from specialists.models import UserRole
+from specialists.access.models import UserRole
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api import exports
-from specialists.models import Achievement
+from specialists.fieldwork.models import Achievement
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 

@@ -12,8 +12,9 @@ from pyproj import Transformer
 from rest_framework.test import APIClient
 from shapely.geometry import Point, box, shape
 
-from specialists.coverage import coverage_for
-from specialists.models import Specialist, UserRole
+from specialists.coverage.queries import coverage_for
+from specialists.access.models import UserRole
+from specialists.people.models import Specialist
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from villages import geometry

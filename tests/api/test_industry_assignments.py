@@ -5,7 +5,7 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from specialists.models import IndustryAssignment
+from specialists.assignments.models import IndustryAssignment
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 

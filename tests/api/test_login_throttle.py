@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from specialists import login_throttle
+from specialists.access import throttle as login_throttle
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 from tests.specialists.test_login_throttle import Clock, SlowFailingAuthenticate

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from rest_framework.test import APIClient
 
-from specialists.models import MapJob, UserRole
+from specialists.access.models import UserRole
+from specialists.coverage.models import MapJob
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from specialists.models import UserRole
+from specialists.access.models import UserRole
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 

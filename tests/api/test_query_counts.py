@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from specialists.models import UserRole
+from specialists.access.models import UserRole
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 

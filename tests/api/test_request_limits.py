@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from rest_framework.test import APIClient
 
-from specialists.models import AchievementEvidence, ServiceLogPhoto
+from specialists.fieldwork.models import AchievementEvidence, ServiceLogPhoto
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.api.test_errors import awaiting_translation

@@ -25,7 +25,8 @@ from drf_spectacular.generators import SchemaGenerator
 from PIL import Image
 from rest_framework.test import APIClient
 
-from specialists.models import Achievement, MapJob, ServiceLog
+from specialists.coverage.models import MapJob
+from specialists.fieldwork.models import Achievement, ServiceLog
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 

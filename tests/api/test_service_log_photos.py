@@ -11,7 +11,8 @@ from django.urls import Resolver404, clear_url_caches, get_resolver
 from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
-from specialists.models import ServiceLogPhoto, UserRole
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import ServiceLogPhoto
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.specialists.test_photos import camera_exif, image_bytes

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from rest_framework.test import APIClient
 
-from specialists.models import ServiceLog, ServiceLogPhoto, UserRole
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.specialists.test_photos import zero_png
@@ -294,7 +295,7 @@ def test_another_specialists_log_takes_no_photos(world):
 
 
 def test_a_log_takes_at_most_max_photos_and_a_retry_of_a_stored_one_still_answers_200(world, log, media):
-    from specialists.service_logs import MAX_PHOTOS
+    from specialists.fieldwork.service_logs import MAX_PHOTOS
 
     for _ in range(MAX_PHOTOS - 1):
         f.make_service_log_photo(log=log)

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from specialists.models import ServiceLog, UserRole
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import ServiceLog
 from tests import factories as f
 from villages import geometry
 from shapely.geometry import box

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from specialists.models import VillageAssignment, VillageCoverageSpan
+from specialists.assignments.models import VillageAssignment
+from specialists.coverage.models import VillageCoverageSpan
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 

@@ -10,7 +10,7 @@ import re
 from django.utils import timezone
 from shapely.geometry import box
 
-from specialists.models import UserRole
+from specialists.access.models import UserRole
 from tests import factories as f
 from villages import geometry
 from villages.models import Village

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from specialists.models import MapJob
-from specialists.selectors import headline_figures
+from specialists.coverage.models import MapJob
+from specialists.reports.figures import headline_figures
 from tests.frontend import COLOURS
 from tests.frontend.conftest import DESKTOP, PHONE, wait_for_popup_lists
 

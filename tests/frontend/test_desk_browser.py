@@ -11,7 +11,8 @@ import re
 import pytest
 from django.utils import timezone, translation
 
-from specialists.models import Achievement, VillageAssignment
+from specialists.assignments.models import VillageAssignment
+from specialists.fieldwork.models import Achievement
 from tests import factories as f
 from tests.frontend import COLOURS, untranslated_text
 from tests.frontend.conftest import DESKTOP, PHONE, wait_for_popup_lists

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from specialists.models import VillageAssignment
+from specialists.assignments.models import VillageAssignment
 from tests.frontend import untranslated_text
 from tests.frontend.test_desk_browser import _assignment_row, _gap_codes, _open_desk, _wait_for_fill
 

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
-from specialists.models import Achievement
+from specialists.fieldwork.models import Achievement
 
 pytestmark = pytest.mark.django_db
 

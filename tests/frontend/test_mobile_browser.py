@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from specialists.models import Achievement, ServiceLog
+from specialists.fieldwork.models import Achievement, ServiceLog
 from tests import factories as f
 from tests.frontend import untranslated_text
 from tests.frontend.conftest import PHONE

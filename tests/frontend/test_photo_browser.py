@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from playwright.sync_api import expect
 
-from specialists.service_logs import service_log_photo_add
+from specialists.fieldwork.service_logs import service_log_photo_add
 from tests.frontend.conftest import wait_for_popup_lists
 from tests.frontend.test_dashboard import _open_dashboard
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 
-from specialists.selectors import headline_figures
+from specialists.reports.figures import headline_figures
 from tests.frontend import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from specialists import access
-from specialists.models import Specialist, UserRole
+from specialists.access import scope as access
+from specialists.access.models import UserRole
+from specialists.people.models import Specialist
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone, translation
 from PIL import Image
 
-from specialists.achievements import (
+from specialists.fieldwork.achievements import (
     MAX_EVIDENCE,
     AchievementConflict,
     AchievementEvidenceConflict,
@@ -22,8 +22,10 @@ from specialists.achievements import (
     achievement_submit,
     achievement_verify,
 )
-from specialists.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease, Specialist, UserRole
-from specialists.selectors import headline_figures
+from specialists.access.models import UserRole
+from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease
+from specialists.people.models import Specialist
+from specialists.reports.figures import headline_figures
 from tests import factories as f
 from tests.concurrency import at_once
 from tests.specialists.test_photos import camera_exif, image_bytes

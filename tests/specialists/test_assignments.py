@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from specialists.assignments import AssignmentAlreadyEnded, village_assignment_end, village_assignment_reassign
-from specialists.models import VillageAssignment
+from specialists.assignments.services import AssignmentAlreadyEnded, village_assignment_end, village_assignment_reassign
+from specialists.assignments.models import VillageAssignment
 from tests import factories as f
 from tests.concurrency import at_once
 

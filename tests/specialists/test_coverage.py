@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from specialists.coverage import coverage_for
-from specialists.models import IndustryAssignment, Organisation, Specialist, Team, TeamMembership, VillageAssignment
+from specialists.coverage.queries import coverage_for
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.people.models import Organisation, Specialist, Team, TeamMembership
 from villages.models import County, Industry, Town, Village
 
 AS_OF = datetime.date(2023, 6, 15)

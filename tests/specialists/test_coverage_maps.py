@@ -16,10 +16,10 @@ from django.utils import translation
 from PIL import Image
 from shapely.geometry import box
 
-from specialists import coverage_maps
-from specialists.coverage import coverage_for
-from specialists.coverage_maps import coverage_map, county_rate_frame, industry_map, industry_map_data, village_frame, village_map_frames
-from specialists.models import Specialist
+from specialists.coverage import maps as coverage_maps
+from specialists.coverage.queries import coverage_for
+from specialists.coverage.maps import coverage_map, county_rate_frame, industry_map, industry_map_data, village_frame, village_map_frames
+from specialists.people.models import Specialist
 from tests.factories import (
     make_county, make_industry, make_industry_assignment, make_specialist, make_team, make_town, make_village,
     make_village_assignment,

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import translation
 
-from specialists import demo
-from specialists.models import (
-    Achievement, Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
-    Specialist, Team, TeamMembership, UserRole, VillageAssignment,
-)
-from specialists.validators import validate_credit_code, validate_id_number
+from specialists.demo import bengbu as demo
+from specialists.access.models import UserRole
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.fieldwork.models import Achievement, Countermeasure, Enterprise, IncomeIncrease, IndustryProblem
+from specialists.people.models import Honour, Organisation, Specialist, Team, TeamMembership
+from specialists.people.validators import validate_credit_code, validate_id_number
 from villages.models import County, Industry, Town, Village
 
 AS_OF = datetime.date(2022, 6, 30)

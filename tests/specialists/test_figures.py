@@ -9,11 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from specialists.models import (
-    Achievement, Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryProblem, Organisation, Specialist, Team,
-)
-from specialists.selectors import headline_figures
-from specialists.validators import credit_code_check_char
+from specialists.fieldwork.models import Achievement, Countermeasure, Enterprise, IncomeIncrease, IndustryProblem
+from specialists.people.models import Honour, Organisation, Specialist, Team
+from specialists.reports.figures import headline_figures
+from specialists.people.validators import credit_code_check_char
 from tests import factories as f
 from villages.models import County, Industry, Town, Village
 

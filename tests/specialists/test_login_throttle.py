@@ -15,8 +15,8 @@ from django.core import checks
 from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
-from specialists import login_throttle
-from specialists.login_throttle import (
+from specialists.access import throttle as login_throttle
+from specialists.access.throttle import (
     LoginThrottled,
     ThrottledAdminAuthenticationForm,
     authenticate_throttled,
@@ -273,7 +273,7 @@ from unittest import mock
 import django
 django.setup()
 from django.test.utils import override_settings
-from specialists import login_throttle
+from specialists.access import throttle as login_throttle
 from tests.specialists.test_login_throttle import SlowFailingAuthenticate, attempt_concurrently, redis_caches
 
 with override_settings(CACHES=redis_caches(os.environ["THROTTLE_KEY_PREFIX"])):

@@ -8,8 +8,8 @@ import time
 import pytest
 from PIL import Image
 
-from specialists import services
-from specialists.models import MapJob
+from specialists.coverage import map_jobs as services
+from specialists.coverage.models import MapJob
 from tests.factories import START, make_specialist, make_town, make_user, make_village, make_village_assignment
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_running_a_done_job_again_changes_nothing(town):
 
 def test_an_attempt_that_died_mid_render_is_completed_by_the_next(town, monkeypatch):
     job = MapJob.objects.create(kind=MapJob.Kind.VILLAGES, format="png", as_of=START, town=town, county=town.county)
-    from specialists import coverage_maps
+    from specialists.coverage import maps as coverage_maps
 
     real = coverage_maps.coverage_map
 
@@ -98,7 +98,7 @@ def test_an_attempt_that_died_mid_render_is_completed_by_the_next(town, monkeypa
 
 
 def test_a_failed_render_records_its_error(town, monkeypatch):
-    from specialists import coverage_maps
+    from specialists.coverage import maps as coverage_maps
 
     def broken(**kwargs):
         raise RuntimeError("no CJK font")

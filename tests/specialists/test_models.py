@@ -7,16 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from specialists.models import (
-    Enterprise,
-    Honour,
-    IncomeIncrease,
-    IndustryAssignment,
-    Specialist,
-    TeamMembership,
-    UserRole,
-    VillageAssignment,
-)
+from specialists.access.models import UserRole
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.fieldwork.models import Enterprise, IncomeIncrease
+from specialists.people.models import Honour, Specialist, TeamMembership
 from tests import factories as f
 from tests.assertions import clean_errors, refused_by_database
 

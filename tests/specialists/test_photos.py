@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import ExifTags, Image, ImageFile
 
-from specialists.models import ServiceLogPhoto
-from specialists.service_logs import ServiceLogPhotoConflict, service_log_photo_add
+from specialists.fieldwork.models import ServiceLogPhoto
+from specialists.fieldwork.service_logs import ServiceLogPhotoConflict, service_log_photo_add
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

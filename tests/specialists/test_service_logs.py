@@ -11,8 +11,9 @@ from django.test import override_settings
 from django.utils import timezone, translation
 from shapely.geometry import box
 
-from specialists.models import ServiceLog, Specialist
-from specialists.service_logs import ServiceLogConflict, service_log_record
+from specialists.fieldwork.models import ServiceLog
+from specialists.people.models import Specialist
+from specialists.fieldwork.service_logs import ServiceLogConflict, service_log_record
 from tests import factories as f
 from villages import coordinates, geometry
 

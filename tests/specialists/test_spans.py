@@ -5,9 +5,11 @@ import random
 
 import pytest
 
-from specialists.coverage import coverage_for
-from specialists.models import Specialist, VillageAssignment, VillageCoverageSpan
-from specialists.spans import BEGINNING, rebuild_coverage_spans, spans_of
+from specialists.coverage.queries import coverage_for
+from specialists.assignments.models import VillageAssignment
+from specialists.coverage.models import VillageCoverageSpan
+from specialists.people.models import Specialist
+from specialists.coverage.spans import BEGINNING, rebuild_coverage_spans, spans_of
 from tests.factories import make_county, make_specialist, make_town, make_village, make_village_assignment
 
 D = datetime.date
@@ -152,7 +154,7 @@ def test_the_command_finds_and_mends_spans_a_bulk_write_left_stale():
 
 @pytest.mark.django_db
 def test_a_rebuild_of_many_villages_goes_in_chunks_with_the_same_result(monkeypatch):
-    from specialists import spans
+    from specialists.coverage import spans
 
     villages = [make_village() for _ in range(5)]
     for village in villages[:3]:

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from specialists.validators import (
+from specialists.people.validators import (
     credit_code_check_char,
     id_number_check_char,
     mask,

@@ -5,8 +5,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from specialists.coverage import coverage_for
-from specialists.coverage_export import coverage_csv, coverage_text, coverage_xlsx
+from specialists.coverage.queries import coverage_for
+from specialists.coverage.exports import coverage_csv, coverage_text, coverage_xlsx
 from villages.models import County
 
 

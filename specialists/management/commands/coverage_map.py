@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from specialists.coverage_maps import coverage_map, industry_map
+from specialists.coverage.maps import coverage_map, industry_map
 from villages.maps import FORMATS, STATIC_FORMATS, ChineseFontMissing
 from villages.models import County, Town
 

@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from specialists.models import YEAR_VALIDATORS
-from specialists.selectors import headline_figures
+from specialists.people.models import YEAR_VALIDATORS
+from specialists.reports.figures import headline_figures
 
 FIRST_YEAR, LAST_YEAR = (validator.limit_value for validator in YEAR_VALIDATORS)
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from specialists import scale
+from specialists.demo import scale
 
 
 class Command(BaseCommand):

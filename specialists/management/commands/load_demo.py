@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from specialists.demo import DemoConflict, load_demo
+from specialists.demo.bengbu import DemoConflict, load_demo
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from specialists.models import VillageCoverageSpan
-from specialists.spans import rebuild_coverage_spans
+from specialists.coverage.models import VillageCoverageSpan
+from specialists.coverage.spans import rebuild_coverage_spans
 
 _FIELDS = ("village_id", "town_id", "county_id", "start_date", "end_date", "covered", "last_end")
 

@@ -17,14 +17,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from specialists import demo_names as names
-from specialists.achievements import submission_fingerprint
-from specialists.models import (
-    Achievement, Countermeasure, Enterprise, Honour, IncomeIncrease, IndustryAssignment, IndustryProblem, Organisation,
-    Specialist, Team, TeamMembership, UserRole, VillageAssignment,
-)
-from specialists.spans import rebuild_coverage_spans
-from specialists.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_number_check_char
+from specialists.demo import names as names
+from specialists.fieldwork.achievements import submission_fingerprint
+from specialists.access.models import UserRole
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.fieldwork.models import Achievement, Countermeasure, Enterprise, IncomeIncrease, IndustryProblem
+from specialists.people.models import Honour, Organisation, Specialist, Team, TeamMembership
+from specialists.coverage.spans import rebuild_coverage_spans
+from specialists.people.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_number_check_char
 from villages import demo as geography_demo
 from villages.demo import ADMINISTRATIVE_VILLAGES, HUAIYUAN, WUHE, apportion, build_demo_geography, save_demo_geography
 from villages.models import County, Industry, Town, Village
@@ -644,7 +644,7 @@ def _save_achievements(people):
     rows = []
     for achievement, reviewer in people.achievements:
         achievement.reviewed_by = reviewers.get(reviewer)
-        # The hash a phone's retry of the same submission would give (specialists.achievements).
+        # The hash a phone's retry of the same submission would give (specialists.fieldwork.achievements).
         achievement.fingerprint = submission_fingerprint(
             specialist_id=achievement.specialist.pk, kind=achievement.kind, title=achievement.title,
             description=achievement.description, date=achievement.date, year=achievement.year,

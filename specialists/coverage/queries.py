@@ -15,7 +15,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from specialists.models import Specialist, VillageAssignment
+from specialists.assignments.models import VillageAssignment
+from specialists.people.models import Specialist
 from villages.models import County
 
 
@@ -380,7 +381,7 @@ def village_gap_spans(*, as_of, at_risk, county=None, town=None, at_risk_days=No
 
     Callers limit `county` / `town` to the user's scope.
     """
-    from specialists.models import VillageCoverageSpan
+    from specialists.coverage.models import VillageCoverageSpan
 
     at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
     spans = VillageCoverageSpan.objects.filter(start_date__lte=as_of, end_date__gte=as_of).select_related(
@@ -413,7 +414,7 @@ def specialist_suggestions(*, village, candidates, as_of, limit=10, max_villages
     """
     import numpy as np
 
-    from specialists.models import Specialist
+    from specialists.people.models import Specialist
     from villages.models import Industry
 
     max_villages = settings.TEPAI_MAX_VILLAGES_PER_SPECIALIST if max_villages is None else max_villages

@@ -3,7 +3,8 @@
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from specialists.models import Achievement, Enterprise, Honour, IncomeIncrease, IndustryProblem, Specialist, Team
+from specialists.fieldwork.models import Achievement, Enterprise, IncomeIncrease, IndustryProblem
+from specialists.people.models import Honour, Specialist, Team
 from villages.models import County, Village
 
 

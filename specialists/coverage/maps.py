@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from specialists.coverage import _industry_pairs, _serving, village_statuses_sql
-from specialists.models import IndustryAssignment
+from specialists.coverage.queries import _industry_pairs, _serving, village_statuses_sql
+from specialists.assignments.models import IndustryAssignment
 from villages import geometry, maps
 from villages.models import County, Town, Village
 

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from specialists.models import MapJob
+from specialists.coverage.models import MapJob
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ def map_job_create(*, requested_by, kind, fmt, as_of=None, county=None, town=Non
     Any signed-in user may ask for a map of what they may see; the caller passes the scope
     (county or town) already limited to the user's. Queues `render_map_job` on commit.
     """
-    from specialists.tasks import render_map_job
+    from specialists.coverage.tasks import render_map_job
 
     if town is not None and county is not None and town.county_id != county.pk:
         raise ValueError("the town is not in the county-level unit")
@@ -42,7 +42,7 @@ def map_job_run(*, job_id) -> MapJob:
     Called by the Celery task, possibly again after a worker died mid-render; each attempt is
     counted, and only the first to finish stores the file and marks the job done.
     """
-    from specialists.coverage_maps import coverage_map, industry_map
+    from specialists.coverage.maps import coverage_map, industry_map
 
     with transaction.atomic():
         job = MapJob.objects.select_for_update(of=("self",)).select_related("county", "town").get(pk=job_id)

@@ -17,7 +17,7 @@ from itertools import groupby
 
 from django.db import connection, transaction
 
-from specialists.models import VillageCoverageSpan
+from specialists.coverage.models import VillageCoverageSpan
 
 BEGINNING = datetime.date.min
 _ONE_DAY = datetime.timedelta(days=1)

@@ -27,8 +27,9 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
 
-from specialists.access import scope_for
-from specialists.models import TeamMembership, UserRole
+from specialists.access.scope import scope_for
+from specialists.access.models import UserRole
+from specialists.people.models import TeamMembership
 
 
 @functools.cache

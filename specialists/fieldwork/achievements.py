@@ -8,7 +8,7 @@ API); simultaneous retries are settled by the unique constraint on `uuid`.
 Review: only a submitted achievement is verified or rejected, once (AchievementReviewed otherwise).
 Verification is what makes an achievement count: an income increase is added to the specialist's
 IncomeIncrease of its year, an economic entity becomes an Enterprise row, and "four new"
-achievements and awards are counted by specialists.selectors.headline_figures. The row is locked
+achievements and awards are counted by specialists.reports.figures.headline_figures. The row is locked
 (select_for_update) for the whole review, so two coordinators verifying at once count it once.
 A rejected achievement stays rejected, with its reason; the specialist submits a new one (new UUID).
 """
@@ -30,16 +30,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from specialists.access import may_review_achievement
-from specialists.models import (
-    Achievement,
-    AchievementEvidence,
-    Enterprise,
-    IncomeIncrease,
-    Specialist,
-    VillageAssignment,
-)
-from specialists.photos import prepare_photo, read_upload
+from specialists.access.scope import may_review_achievement
+from specialists.assignments.models import VillageAssignment
+from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease
+from specialists.people.models import Specialist
+from specialists.fieldwork.photos import prepare_photo, read_upload
 from villages.models import Village
 
 MAX_EVIDENCE = 20
@@ -296,7 +291,7 @@ def _file_error(message, code, **params):
 
 def prepare_evidence(upload, *, max_bytes: int, max_pixels: int) -> PreparedEvidence:
     """Check an evidence file by its content, never its name: a PDF kept as sent, or a photo
-    re-encoded without metadata (specialists.photos). Raises ValidationError on `file` (codes
+    re-encoded without metadata (specialists.fieldwork.photos). Raises ValidationError on `file` (codes
     too_large, not_accepted, damaged, and the photo codes too_many_pixels, unsupported_format)."""
     data = read_upload(upload, max_bytes=max_bytes, field="file")
     fingerprint = hashlib.sha256(data).hexdigest()

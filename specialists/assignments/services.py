@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from specialists.models import IndustryAssignment, VillageAssignment
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
 
 
 class AssignmentAlreadyEnded(Exception):

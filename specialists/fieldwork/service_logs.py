@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from specialists.models import ServiceLog, ServiceLogPhoto, Specialist, VillageAssignment
-from specialists.photos import prepare_photo
+from specialists.assignments.models import VillageAssignment
+from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
+from specialists.people.models import Specialist
+from specialists.fieldwork.photos import prepare_photo
 from villages import coordinates, geometry
 from villages.models import Village
 

@@ -14,8 +14,9 @@ import numpy as np
 import shapely
 from django.db import connection, transaction
 
-from specialists.models import IndustryAssignment, Organisation, Specialist, Team, TeamMembership, VillageAssignment
-from specialists.spans import rebuild_coverage_spans
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.people.models import Organisation, Specialist, Team, TeamMembership
+from specialists.coverage.spans import rebuild_coverage_spans
 from villages.models import County, Industry, Town, Village
 
 VILLAGES_PER_SIDE = 14  # a county-level unit is 14 x 14 villages: 14 towns of 14 villages

@@ -16,21 +16,11 @@ import dataclasses
 from django.db.models import BooleanField as BooleanOutput
 from django.db.models import Exists, OuterRef, Prefetch, Q, Value
 
-from specialists.models import (
-    Achievement,
-    AchievementEvidence,
-    Enterprise,
-    IndustryAssignment,
-    MapJob,
-    Organisation,
-    ServiceLog,
-    ServiceLogPhoto,
-    Specialist,
-    Team,
-    TeamMembership,
-    UserRole,
-    VillageAssignment,
-)
+from specialists.access.models import UserRole
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.coverage.models import MapJob
+from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
+from specialists.people.models import Organisation, Specialist, Team, TeamMembership
 from villages.models import County, Industry, Town, Village
 
 Role = UserRole.Role

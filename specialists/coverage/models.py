@@ -1,0 +1,104 @@
+"""Coverage's stored rows: the per-village coverage timeline, and maps rendered in the background."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import County, Village
+
+class MapJob(models.Model):
+    """A map rendered in the background: who asked for what, how far it got, and the file it made.
+
+    The row is committed before its task is queued, and the task may run more than once (a worker
+    killed mid-render has its message redelivered): the job completes once and keeps one file.
+    """
+
+    class Kind(models.TextChoices):
+        VILLAGES = "villages", _("Village coverage map")
+        INDUSTRIES = "industries", _("Industry coverage map")
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        SVG = "svg", "SVG"
+        PDF = "pdf", "PDF"
+        GEOJSON = "geojson", "GeoJSON"
+        GPKG = "gpkg", "GeoPackage"
+        SHP = "shp", _("Shapefile (zip)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="map_jobs", verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VILLAGES)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices, default=Format.PNG)
+    as_of = models.DateField(_("as of"))
+    county = models.ForeignKey(County, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("county-level unit"))
+    town = models.ForeignKey("villages.Town", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("town"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    result = models.FileField(_("result file"), upload_to="maps/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("map job")
+        verbose_name_plural = _("map jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="map_job_progress_percent"),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(result=""), name="map_job_done_has_file"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.as_of} ({self.get_status_display()})"
+
+
+class VillageCoverageSpan(models.Model):
+    """A stretch of days over which an administrative village's coverage does not change.
+
+    Derived from the village assignments of active specialists and kept in step on every write
+    (see specialists/spans.py): for any day, each administrative village has exactly one span
+    containing it, so coverage on a day is one scan of this table instead of a search through the
+    assignments. `last_end` is the latest end among the assignments serving the village over the
+    span, or NULL when one of them is open-ended; at-risk checks compare it with the horizon.
+    """
+
+    village = models.ForeignKey(Village, models.CASCADE, related_name="coverage_spans", verbose_name=_("village"))
+    # No index of their own: the running index below holds both.
+    town = models.ForeignKey("villages.Town", models.CASCADE, related_name="+", db_index=False, verbose_name=_("town"))
+    county = models.ForeignKey(County, models.CASCADE, related_name="+", db_index=False, verbose_name=_("county-level unit"))
+    start_date = models.DateField(_("start date"))
+    # The last span runs to date.max rather than NULL, so that "running on a day" is one index range.
+    end_date = models.DateField(_("end date"))
+    covered = models.BooleanField(_("covered"))
+    last_end = models.DateField(_("last serving day"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("village coverage span")
+        verbose_name_plural = _("village coverage spans")
+        ordering = ["village", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="coverage_span_dates_ordered"),
+            models.UniqueConstraint(fields=["village", "start_date"], name="coverage_span_one_per_start"),
+        ]
+        indexes = [
+            # Spans running on a day, counted per town from the index alone.
+            models.Index(fields=["end_date", "start_date", "county", "town", "covered"], name="coverage_span_day_idx"),
+            # Uncovered spans running on a day: the gap list.
+            models.Index(fields=["covered", "end_date", "start_date", "county", "town"], name="coverage_span_running_idx"),
+            # Covered spans whose assignments end soon: the villages at risk.
+            models.Index(fields=["covered", "last_end"], name="coverage_span_risk_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.village_id} {self.start_date}–{self.end_date or ''}"

@@ -1,0 +1,188 @@
+"""People and teams: specialists, their dispatching organisations, honours and teams."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from specialists.people.validators import mask, validate_id_number, validate_mobile
+from villages import geometry
+from villages.models import Industry
+
+YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+
+
+class Organisation(models.Model):
+    """A dispatching organisation (派出单位): the specialists' employer, or a team's lead organisation."""
+
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("University or college")
+        INSTITUTE = "institute", _("Research institute")
+        ENTERPRISE = "enterprise", _("Enterprise")
+        EXTENSION = "extension", _("Agricultural extension body")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("dispatching organisation")
+        verbose_name_plural = _("dispatching organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Specialist(models.Model):
+    """A science-and-technology specialist (科技特派员): a person, or an organisation (法人科技特派员).
+
+    Mobile and ID numbers are personal data: they are stored whole, for the coordinators who manage
+    the specialist, and shown to everyone else through `masked_mobile` / `masked_id_number`.
+    """
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        CORPORATE = "corporate", _("Corporate (legal person)")
+        COLLEGE_STUDENT = "college_student", _("College student")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True, help_text=_("Blank for a corporate specialist."))
+    mobile = models.CharField(_("mobile phone"), max_length=11, unique=True, validators=[validate_mobile])
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="specialists", verbose_name=_("dispatching organisation"))
+    title = models.CharField(_("professional title"), max_length=50, blank=True)
+    expertise = models.ManyToManyField(Industry, blank=True, related_name="specialists", verbose_name=_("fields of expertise"))
+    home_lon = models.FloatField(_("home base longitude"), null=True, blank=True)
+    home_lat = models.FloatField(_("home base latitude"), null=True, blank=True)
+    year_selected = models.PositiveSmallIntegerField(_("year selected"), validators=YEAR_VALIDATORS)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("specialist")
+        verbose_name_plural = _("specialists")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="specialist_id_number_unique",
+                violation_error_message=_("A specialist with this ID number is already registered."),
+            ),
+            models.CheckConstraint(condition=Q(mobile__regex=r"^1[3-9][0-9]{9}$"), name="specialist_mobile_format"),
+            models.CheckConstraint(condition=Q(id_number="") | Q(id_number__regex=r"^[1-9][0-9]{16}[0-9X]$"), name="specialist_id_number_format"),
+            models.CheckConstraint(condition=Q(year_selected__gte=2000, year_selected__lte=2100), name="specialist_year_selected_range"),
+            models.CheckConstraint(
+                condition=(Q(home_lon__isnull=True) & Q(home_lat__isnull=True))
+                | (Q(home_lon__isnull=False) & Q(home_lat__isnull=False)
+                   & Q(home_lon__gte=73) & Q(home_lon__lte=136) & Q(home_lat__gte=3) & Q(home_lat__lte=54)),
+                name="specialist_home_in_china",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["year_selected"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_mobile(self):
+        return mask(self.mobile, 3, 4)
+
+    @property
+    def masked_id_number(self):
+        return mask(self.id_number, 4, 4)
+
+    def clean(self):
+        errors = {}
+        if self.kind != self.Kind.CORPORATE and not self.gender:
+            errors["gender"] = ValidationError(_("Give the gender of a person; only a corporate specialist has none."))
+        if self.kind == self.Kind.CORPORATE and self.gender:
+            errors["gender"] = ValidationError(_("A corporate specialist is an organisation and has no gender."))
+        try:
+            geometry.validate_point(self.home_lon, self.home_lat)
+        except ValidationError as error:
+            errors["home_lon"] = error
+        if errors:
+            raise ValidationError(errors)
+
+
+class Honour(models.Model):
+    """An honour a specialist received, such as provincial excellent specialist (全省优秀科技特派员)."""
+
+    class Kind(models.TextChoices):
+        PROVINCIAL_EXCELLENT = "provincial_excellent", _("Provincial excellent specialist")
+        CITY_EXCELLENT = "city_excellent", _("City excellent specialist")
+        OTHER = "other", _("Other honour")
+
+    specialist = models.ForeignKey(Specialist, models.CASCADE, related_name="honours", verbose_name=_("specialist"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("honour")
+        verbose_name_plural = _("honours")
+        ordering = ["-year", "specialist"]
+        constraints = [models.UniqueConstraint(fields=["specialist", "year", "kind"], name="honour_once_per_year")]
+
+    def __str__(self):
+        return f"{self.specialist} {self.year} {self.get_kind_display()}"
+
+
+class Team(models.Model):
+    """A specialist team (科技特派团) led by a university, institute or key enterprise."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        PROVINCIAL = "provincial", _("Provincial")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    lead_organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="led_teams", verbose_name=_("lead organisation"))
+    leader = models.ForeignKey(Specialist, models.PROTECT, related_name="led_teams", verbose_name=_("leader"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.CITY)
+    year_selected = models.PositiveSmallIntegerField(_("year selected"), validators=YEAR_VALIDATORS)
+    members = models.ManyToManyField(Specialist, through="TeamMembership", related_name="teams", verbose_name=_("members"))
+
+    class Meta:
+        verbose_name = _("specialist team")
+        verbose_name_plural = _("specialist teams")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMembership(models.Model):
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Leader")
+        DEPUTY = "deputy", _("Deputy leader")
+        MEMBER = "member", _("Member")
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    specialist = models.ForeignKey(Specialist, models.CASCADE, related_name="team_memberships", verbose_name=_("specialist"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["team", "role", "specialist"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "specialist"], name="team_member_once"),
+            models.UniqueConstraint(
+                fields=["team"], condition=Q(role="leader"), name="team_one_leader",
+                violation_error_message=_("A team has only one leader."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team} · {self.specialist}"
