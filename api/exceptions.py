@@ -42,6 +42,12 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _lazy("The request conflicts with what is stored.")
+    default_code = "conflict"
+
+
 class TooManyParameters(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "too_many_parameters"

@@ -1,17 +1,10 @@
-"""FilterSets of the API's lists. They filter the already-scoped querysets of specialists.access,
-so no filter can reach a row outside the user's scope."""
+"""The API's FilterSet base and its strict filters. Each concept's FilterSets (api/<concept>/filters.py)
+filter the already-scoped querysets, so no filter can reach a row outside the user's scope."""
 
 import django_filters
 from django import forms
 from django.db import connection, models
-from django.db.models import Exists, OuterRef
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-
-from specialists.assignments.models import IndustryAssignment, VillageAssignment
-from specialists.fieldwork.models import Enterprise, ServiceLog
-from specialists.people.models import Organisation, Specialist, Team
-from villages.models import County, Industry, Town, Village
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -72,112 +65,3 @@ def _id_filter(field):
     # A plain number, not a ModelChoiceFilter: that would check the id against every row and
     # answer 400 for a missing one but 200 for another county's, telling the two apart.
     return IntegerFilter(field_name=f"{field}_id", min_value=1, max_value=2**63 - 1)
-
-
-class CountyFilter(FilterSet):
-    class Meta:
-        model = County
-        fields = ["kind"]
-
-
-class TownFilter(FilterSet):
-    county = django_filters.CharFilter(field_name="county__code", label=_("County-level unit code"))
-
-    class Meta:
-        model = Town
-        fields = ["county", "kind"]
-
-
-class VillageFilter(FilterSet):
-    county = django_filters.CharFilter(field_name="town__county__code", label=_("County-level unit code"))
-    town = django_filters.CharFilter(field_name="town__code", label=_("Town code"))
-
-    class Meta:
-        model = Village
-        fields = ["county", "town", "kind", "synthetic"]
-
-
-class IndustryFilter(FilterSet):
-    class Meta:
-        model = Industry
-        fields = ["category", "is_city_key"]
-
-
-class OrganisationFilter(FilterSet):
-    class Meta:
-        model = Organisation
-        fields = ["kind"]
-
-
-class SpecialistFilter(FilterSet):
-    organisation = _id_filter("organisation")
-    county = django_filters.CharFilter(method="assigned_in_county", label=_("Assigned (any date) in the county-level unit with this code"))
-    village = django_filters.CharFilter(method="assigned_to_village", label=_("Assigned (any date) to the village with this code"))
-
-    class Meta:
-        model = Specialist
-        fields = ["kind", "status", "organisation", "year_selected", "county", "village"]
-
-    # Exists rather than a join: a join would repeat a specialist once per matching assignment.
-    def assigned_in_county(self, queryset, name, value):
-        return queryset.filter(Exists(VillageAssignment.objects.filter(specialist=OuterRef("pk"), village__town__county__code=value)))
-
-    def assigned_to_village(self, queryset, name, value):
-        return queryset.filter(Exists(VillageAssignment.objects.filter(specialist=OuterRef("pk"), village__code=value)))
-
-
-class TeamFilter(FilterSet):
-    lead_organisation = _id_filter("lead_organisation")
-    class Meta:
-        model = Team
-        fields = ["level", "year_selected", "lead_organisation"]
-
-
-class VillageAssignmentFilter(FilterSet):
-    specialist = _id_filter("specialist")
-    village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
-    town = django_filters.CharFilter(field_name="village__town__code", label=_("Town code"))
-    county = django_filters.CharFilter(field_name="village__town__county__code", label=_("County-level unit code"))
-    running_on = django_filters.DateFilter(method="filter_running_on", label=_("Running on this day"))
-    open = BooleanFilter(field_name="end_date", lookup_expr="isnull", label=_("Open-ended"))
-
-    class Meta:
-        model = VillageAssignment
-        fields = ["specialist", "village", "town", "county", "running_on", "open"]
-
-    def filter_running_on(self, queryset, name, value):
-        return queryset.running_on(value)
-
-
-class IndustryAssignmentFilter(FilterSet):
-    team = _id_filter("team")
-    industry = _id_filter("industry")
-    running_on = django_filters.DateFilter(method="filter_running_on", label=_("Running on this day"))
-
-    class Meta:
-        model = IndustryAssignment
-        fields = ["team", "industry", "running_on"]
-
-    def filter_running_on(self, queryset, name, value):
-        return queryset.running_on(value)
-
-
-class EnterpriseFilter(FilterSet):
-    specialist = _id_filter("specialist")
-    industry = _id_filter("industry")
-    village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
-
-    class Meta:
-        model = Enterprise
-        fields = ["kind", "relation", "specialist", "industry", "village"]
-
-
-class ServiceLogFilter(FilterSet):
-    village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
-    specialist = _id_filter("specialist")
-    occurred_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("Took place on or after this day"))
-    occurred_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("Took place on or before this day"))
-
-    class Meta:
-        model = ServiceLog
-        fields = ["village", "specialist", "kind", "occurred_from", "occurred_to"]

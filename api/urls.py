@@ -3,32 +3,38 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenBlacklistView
 
-from api import achievements, coverage, me, views
-from api.auth import AccountTokenRefreshView, ThrottledTokenObtainPairView
+from api import views
+from api.access.auth import AccountTokenRefreshView, ThrottledTokenObtainPairView
+from api.access.me import MeView
+from api.assignments.views import IndustryAssignmentViewSet, VillageAssignmentViewSet
+from api.coverage import views as coverage
+from api.divisions.views import CountyViewSet, IndustryViewSet, TownViewSet, VillageViewSet
+from api.fieldwork.views import AchievementViewSet, EnterpriseViewSet, ServiceLogViewSet
+from api.people.views import OrganisationViewSet, SpecialistViewSet, TeamViewSet
 
 app_name = "api"
 
 router = DefaultRouter()
 router.include_root_view = False
-router.register("counties", views.CountyViewSet, basename="county")
-router.register("towns", views.TownViewSet, basename="town")
-router.register("villages", views.VillageViewSet, basename="village")
-router.register("industries", views.IndustryViewSet, basename="industry")
-router.register("organisations", views.OrganisationViewSet, basename="organisation")
-router.register("specialists", views.SpecialistViewSet, basename="specialist")
-router.register("teams", views.TeamViewSet, basename="team")
-router.register("village-assignments", views.VillageAssignmentViewSet, basename="village-assignment")
-router.register("industry-assignments", views.IndustryAssignmentViewSet, basename="industry-assignment")
-router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
-router.register("service-logs", views.ServiceLogViewSet, basename="service-log")
-router.register("achievements", achievements.AchievementViewSet, basename="achievement")
+router.register("counties", CountyViewSet, basename="county")
+router.register("towns", TownViewSet, basename="town")
+router.register("villages", VillageViewSet, basename="village")
+router.register("industries", IndustryViewSet, basename="industry")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("specialists", SpecialistViewSet, basename="specialist")
+router.register("teams", TeamViewSet, basename="team")
+router.register("village-assignments", VillageAssignmentViewSet, basename="village-assignment")
+router.register("industry-assignments", IndustryAssignmentViewSet, basename="industry-assignment")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("service-logs", ServiceLogViewSet, basename="service-log")
+router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("map-jobs", coverage.MapJobViewSet, basename="map-job")
 
 urlpatterns = [
     path("auth/token/", ThrottledTokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", AccountTokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", TokenBlacklistView.as_view(), name="logout"),
-    path("me/", me.MeView.as_view(), name="me"),
+    path("me/", MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Map and coverage reads (api/coverage.py). Division codes are digits only, so "geojson" never clashes with a detail route.
     path("villages/geojson/", coverage.VillageGeoJSONView.as_view(), name="village-geojson"),

@@ -31,11 +31,13 @@ def main():
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory, force_authenticate
 
-    from api import exports, views
+    from api import exports
+    from api.assignments import views as assignment_views
+    from api.people import views as people_views
 
     user = get_user_model()(username="bench", is_superuser=True, is_active=True)
     factory = APIRequestFactory()
-    viewsets = {"specialists": views.SpecialistViewSet, "village-assignments": views.VillageAssignmentViewSet}
+    viewsets = {"specialists": people_views.SpecialistViewSet, "village-assignments": assignment_views.VillageAssignmentViewSet}
 
     def export(route, fmt):
         request = factory.get(f"/api/v1/{route}/export/", {"format": fmt})

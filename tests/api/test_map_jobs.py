@@ -237,7 +237,7 @@ def test_a_real_worker_makes_the_map_that_the_api_polls_and_serves(live_celery_w
 
 
 def test_the_schema_names_the_content_type_of_every_map_format():
-    from api.coverage import MAP_CONTENT_TYPES
+    from api.coverage.serializers import MAP_CONTENT_TYPES
     from villages.maps import CONTENT_TYPES
 
     assert sorted(MAP_CONTENT_TYPES) == sorted(set(CONTENT_TYPES.values()))

@@ -1,32 +1,46 @@
-"""Achievements (成果) in the API: specialists submit them and their evidence from phones that retry;
-coordinators of the specialist's county-level unit (or the city) verify or reject them.
+"""Economic entities, service logs and achievements in the user's scope; phones record logs and
+achievements once, coordinators review achievements."""
 
-Rows come from specialists.access.achievements_for (another unit's achievement answers 404);
-the rules are specialists.fieldwork.achievements' services. Submitting and uploading follow the service
-logs' contract: 201 new, 200 an identical retry, 409 the same UUID with other content, 422 naming
-the field a rule refuses.
-"""
-
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
+from django.core.files.base import ContentFile
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from api.exceptions import PayloadTooLarge
-from api.exports import COUNT, DATE, DATETIME, Column, ExportMixin
+from api.exceptions import Conflict, PayloadTooLarge
+from api.exports import (
+    BOOLEAN,
+    COUNT,
+    DATE,
+    DATETIME,
+    Column,
+    ExportMixin,
+)
+from api.fieldwork.filters import AchievementFilter, EnterpriseFilter, ServiceLogFilter
+from api.fieldwork.serializers import (
+    UUID_PATTERN,
+    AchievementCreateSerializer,
+    AchievementEvidenceSerializer,
+    AchievementEvidenceUploadSerializer,
+    AchievementRejectSerializer,
+    AchievementSerializer,
+    EnterpriseSerializer,
+    ServiceLogCreateSerializer,
+    ServiceLogPhotoSerializer,
+    ServiceLogPhotoUploadSerializer,
+    ServiceLogSerializer,
+)
 from api.files import FILE_ROUTE, child, file_response
-from api.filters import FilterSet, IntegerFilter
-from api.parsers import EvidenceParser
-from api.permissions import NO_ROLE
-from api.serializers import IdField, SpecialistRefSerializer, VillageRefSerializer
-from api.views import Conflict, ScopedViewSet
+from api.parsers import EvidenceParser, PhotoParser
+from api.permissions import NO_ROLE, SpecialistWrites
+from api.viewsets import ScopedViewSet
 from specialists.access import scope as access
 from specialists.fieldwork.achievements import (
     AchievementConflict,
@@ -35,14 +49,134 @@ from specialists.fieldwork.achievements import (
     achievement_submit,
     achievement_verify,
 )
-from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise
-from villages.models import Industry
-
-UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-RETRY_HELP = _("Made by the phone; send the same one again after a lost response.")
+from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
+from specialists.fieldwork.photos import thumbnail
+from specialists.fieldwork.service_logs import service_log_photo_add, service_log_record
 
 
-# --- who may do what ------------------------------------------------------------------------------
+class EnterpriseViewSet(ExportMixin, ScopedViewSet):
+    """Economic entities (经济实体) that specialists in your scope lead or founded."""
+
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilter
+    search_fields = ["name", "credit_code"]
+    ordering_fields = ["date", "name"]
+
+    scoped = staticmethod(access.enterprises_for)
+    export_columns = (
+        Column(_("ID"), "id"), Column(_("Name"), "name"), Column(_("Unified social credit code"), "credit_code"),
+        Column(_("Kind of entity"), "kind", choices=Enterprise.Kind.choices),
+        Column(_("Led or founded"), "relation", choices=Enterprise.Relation.choices),
+        Column(_("Specialist"), "specialist.name"), Column(_("Village code"), "village.code"), Column(_("Village"), "village.name"),
+        Column(_("Industry"), "industry"), Column(_("Date led or founded"), "date", DATE),
+    )
+
+
+# A service log photo's stored format -> the content type it is sent with.
+PHOTO_CONTENT_TYPES = {
+    ServiceLogPhoto.Format.JPEG: "image/jpeg", ServiceLogPhoto.Format.PNG: "image/png", ServiceLogPhoto.Format.WEBP: "image/webp",
+}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ServiceLogCreateSerializer,
+        responses={201: ServiceLogSerializer, 200: ServiceLogSerializer},
+        description=_("Record a service log once: 201 when stored, 200 with the stored log when the same UUID "
+                      "was already stored with the same content, 409 when it was stored with different content."),
+    ),
+    photos=extend_schema(
+        request={"multipart/form-data": ServiceLogPhotoUploadSerializer},
+        responses={201: ServiceLogPhotoSerializer, 200: ServiceLogPhotoSerializer},
+    ),
+    photo_file=extend_schema(
+        parameters=[
+            OpenApiParameter("photo_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            OpenApiParameter("size", OpenApiTypes.STR, enum=["full", "thumbnail"], description=_(
+                "full (the default): the photo as stored; thumbnail: a JPEG at most 320 pixels on its longer side, for lists and maps.",
+            )),
+        ],
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in PHOTO_CONTENT_TYPES.values()},
+        description=_("Download a photo of a log you see, shown inline in its stored format."),
+    ),
+)
+class ServiceLogViewSet(ExportMixin, ScopedViewSet):
+    """Service logs (服务日志) in your scope, by the UUID the phone made. Specialists record their own."""
+
+    serializer_class = ServiceLogSerializer
+    permission_classes = [SpecialistWrites]
+    filterset_class = ServiceLogFilter
+    search_fields = ["description", "village__name", "village__code"]
+    ordering_fields = ["occurred_at", "id"]
+    lookup_field = "uuid"
+    # A UUID with or without its hyphens; anything else is not a log's address at all (404).
+    lookup_value_regex = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+    scoped = staticmethod(access.service_logs_for)
+    export_columns = (
+        Column(_("UUID"), "uuid"), Column(_("Specialist"), "specialist.name"), Column(_("Village code"), "village"),
+        Column(_("Kind of service"), "kind", choices=ServiceLog.Kind.choices), Column(_("Date and time"), "occurred_at", DATETIME),
+        Column(_("What was done"), "description"), Column(_("People served"), "people_served"),
+        Column(_("Longitude"), "location.lon"), Column(_("Latitude"), "location.lat"),
+        Column(_("In the village"), "in_village", BOOLEAN), Column(_("Distance from the village (m)"), "distance_m"),
+        Column(_("Photos"), "photos", COUNT),
+    )
+
+    def _log(self, log, status_code):
+        # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.
+        return Response(self.get_serializer(self.get_queryset().get(pk=log.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        incoming = ServiceLogCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        log, created = service_log_record(
+            specialist=access.scope_for(request.user).specialist, uuid=data["uuid"], village_code=data["village"],
+            kind=data["kind"], occurred_at=data["occurred_at"], description=data["description"],
+            people_served=data["people_served"], location=dict(data["location"]),
+        )
+        return self._log(log, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @action(detail=True, methods=["post"], parser_classes=[PhotoParser, FormParser])
+    def photos(self, request, uuid=None):
+        """Add a photo to your own log: 201 when stored, 200 for a retried upload of the same photo."""
+        log = self.get_object()
+        if log.specialist_id != access.scope_for(request.user).specialist.pk:
+            # Only reachable by a role that sees others' logs, and only specialists write.
+            raise exceptions.PermissionDenied(_("Only the log's own specialist may add photos."))
+        incoming = ServiceLogPhotoUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            photo, created = service_log_photo_add(log=log, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["image"])
+        except DjangoValidationError as error:
+            too_large = [e for e in error.error_dict.get("image", []) if e.code == "too_large"] if hasattr(error, "error_dict") else []
+            if too_large:
+                raise PayloadTooLarge(too_large[0].messages[0]) from None
+            raise
+        return Response(
+            ServiceLogPhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @action(detail=True, methods=["get"], url_path=rf"photos/(?P<photo_uuid>{lookup_value_regex})", url_name="photo-file", **FILE_ROUTE)
+    def photo_file(self, request, uuid=None, photo_uuid=None):
+        """A photo of a log you see, as stored (re-encoded on arrival, without its metadata)."""
+        size = request.query_params.get("size", "full")
+        if size not in ("full", "thumbnail"):
+            raise exceptions.ValidationError({"size": [_("Give full or thumbnail.")]})
+        log = self.get_object()
+        photo = child(log.photos.all(), photo_uuid)
+        # The stored extension, which follows the checked content; dated by the service, not the upload.
+        extension = photo.image.name.rsplit(".", 1)[-1]
+        name = f"service-log-{timezone.localdate(log.occurred_at).isoformat()}-{photo.uuid}"
+        if size == "thumbnail":
+            try:
+                content = thumbnail(photo.image)
+            except OSError:
+                raise Http404 from None  # the row has outlived its file, as for the photo itself
+            return file_response(ContentFile(content, name=f"{name}-thumbnail.jpg"), content_type="image/jpeg",
+                                 filename=f"{name}-thumbnail.jpg", as_attachment=False)
+        return file_response(photo.image, content_type=PHOTO_CONTENT_TYPES[photo.format], filename=f"{name}.{extension}", as_attachment=False)
+
 
 class AchievementWrites(BasePermission):
     """Anyone with a role reads; specialists submit (and add evidence to) their own; coordinators review.
@@ -68,119 +202,6 @@ class AchievementWrites(BasePermission):
         self.message = _("Only specialists submit achievements and their evidence.")
         return False
 
-
-# --- shapes ---------------------------------------------------------------------------------------
-
-class IndustryRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Industry
-        fields = ["id", "name"]
-
-
-class AchievementEvidenceSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text=_("Where the file is downloaded, for those who see the achievement."))
-
-    class Meta:
-        model = AchievementEvidence
-        fields = ["uuid", "content_type", "size_bytes", "original_name", "created_at", "url"]
-
-    @extend_schema_field(serializers.CharField())
-    def get_url(self, evidence):
-        # evidence.achievement is the prefetching parent (or the one just uploaded to): no query.
-        return reverse("api:achievement-evidence-file", kwargs={"uuid": evidence.achievement.uuid, "evidence_uuid": evidence.uuid})
-
-
-class AchievementSerializer(serializers.ModelSerializer):
-    specialist = SpecialistRefSerializer(read_only=True)
-    village = VillageRefSerializer(read_only=True, allow_null=True)
-    industry = IndustryRefSerializer(read_only=True, allow_null=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
-    enterprise_id = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text=_("The economic entity its verification registered."),
-    )
-    evidence = AchievementEvidenceSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Achievement
-        fields = [
-            "uuid", "specialist", "kind", "title", "description", "date", "year", "village", "industry", "amount_yuan",
-            "enterprise_name", "enterprise_credit_code", "enterprise_kind", "enterprise_relation", "award_body", "award_level",
-            "status", "reject_reason", "reviewed_by", "reviewed_at", "submitted_at", "enterprise_id", "evidence",
-        ]
-
-
-def _blank_choice(choices, help_text):
-    return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, default="", help_text=help_text)
-
-
-class AchievementCreateSerializer(serializers.Serializer):
-    """An achievement as a phone sends it. Shape only: achievement_submit decides the rules."""
-
-    uuid = serializers.UUIDField(help_text=RETRY_HELP)
-    kind = serializers.ChoiceField(choices=Achievement.Kind.choices)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    date = serializers.DateField(help_text=_("The day it was achieved."))
-    year = serializers.IntegerField(
-        min_value=2000, max_value=2100, required=False, allow_null=True, default=None,
-        help_text=_("The year whose figures it counts in: the date's year (the default) or the year before."),
-    )
-    village = serializers.RegexField(
-        r"^[0-9]{12}$", required=False, allow_null=True, default=None,
-        help_text=_("Twelve-digit code of a village you serve or served; required for a village collective's income increase."),
-    )
-    industry = IdField(queryset=Industry.objects.all(), required=False, allow_null=True, default=None)
-    amount_yuan = serializers.IntegerField(
-        min_value=0, required=False, allow_null=True, default=None,
-        help_text=_("Whole yuan, above zero: only for the two income increases."),
-    )
-    enterprise_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    enterprise_credit_code = serializers.CharField(
-        max_length=18, required=False, allow_blank=True, default="", help_text=_("The 18-character unified social credit code."),
-    )
-    enterprise_kind = _blank_choice(Enterprise.Kind.choices, _("Only for an economic entity."))
-    enterprise_relation = _blank_choice(Enterprise.Relation.choices, _("Only for an economic entity: led or founded."))
-    award_body = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    award_level = _blank_choice(Achievement.AwardLevel.choices, _("Only for an award."))
-
-
-class AchievementRejectSerializer(serializers.Serializer):
-    # Not required here: a missing or blank reason is the service's to refuse (422 on `reason`).
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=_("Why it is rejected; the specialist reads it."),
-    )
-
-
-class AchievementEvidenceUploadSerializer(serializers.Serializer):
-    """An evidence upload's shape; its content is judged by achievement_evidence_add, not here."""
-
-    uuid = serializers.UUIDField(help_text=RETRY_HELP)
-    file = serializers.FileField(help_text=_("A JPEG, PNG or WebP photo, or a PDF."))
-
-
-# --- filters --------------------------------------------------------------------------------------
-
-class AchievementFilter(FilterSet):
-    """Filters of the already-scoped list: none can reach a row outside the user's scope."""
-
-    # A plain number, not a ModelChoiceFilter: that would tell another county's specialist from a missing one.
-    specialist = IntegerFilter(field_name="specialist_id", min_value=1, max_value=2**63 - 1)
-    county = django_filters.CharFilter(
-        method="belonging_to_county",
-        label=_("Belonging to the county-level unit with this code: in its villages or, with no village, by its specialists"),
-    )
-    village = django_filters.CharFilter(field_name="village__code", label=_("Village code"))
-
-    class Meta:
-        model = Achievement
-        fields = ["status", "kind", "specialist", "county", "village", "year"]
-
-    def belonging_to_county(self, queryset, name, value):
-        # The unit whose coordinators review it: the desk's review queue asks for exactly these.
-        return queryset.filter(access.achievements_belonging_to(county__code=value))
-
-
-# --- the viewset ----------------------------------------------------------------------------------
 
 def _conflict(error):
     # Only the service's message, which names the UUID the caller sent: the stored row may be

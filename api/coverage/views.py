@@ -22,22 +22,16 @@ topology preserved (it stays a valid polygon); neighbouring outlines are not sim
 so at larger tolerances their shared edges may part by up to the tolerance.
 """
 
-import datetime
 import os
-from functools import cache
 
-import numpy as np
 import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -46,28 +40,49 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import exports
+from api.coverage.geojson import (
+    CountyFeatureCollectionSerializer,
+    GeoJSONView,
+    TownFeatureCollectionSerializer,
+    VillageFeatureCollectionSerializer,
+    _feature,
+    geojson_geometries,
+)
+from api.coverage.params import (
+    GAP_KINDS,
+    TOLERANCE_REFUSED,
+    CountyParams,
+    GapExportParams,
+    GapParams,
+    OutlineParams,
+    SuggestionParams,
+    SummaryParams,
+    VillageGeoJSONParams,
+    _as_of,
+    _params,
+    _place,
+    _tolerance,
+)
+from api.coverage.serializers import (
+    MAP_CONTENT_TYPES,
+    CoverageSummarySerializer,
+    GapSerializer,
+    IndustryMatrixSerializer,
+    MapJobSerializer,
+    SuggestionSerializer,
+)
+from api.exceptions import Conflict
 from api.files import file_response
 from api.permissions import NO_ROLE
-from api.serializers import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
-from api.views import Conflict
 from specialists.access import scope as access
 from specialists.coverage import queries as coverage
-from specialists.coverage.models import MapJob
 from specialists.coverage.map_jobs import map_job_create
+from specialists.coverage.models import MapJob
 from villages import geometry
-from villages.models import County, Town, Village
+from villages.models import Town, Village
 
-# Larger tolerances would merge a village into a few straight lines; county outlines at city zoom
-# need no more than this either.
-MAX_TOLERANCE_M = 1000.0
-COORDINATE_DECIMALS = 6
-MAX_SUGGESTIONS = 50
-
-# Village statuses on a map, as specialists.coverage.maps (and villages.maps) name them.
 COVERED, AT_RISK, UNCOVERED, COMMUNITY = "covered", "at_risk", "uncovered", "community"
 
-
-# --- Permissions and rendering ------------------------------------------------------------------------
 
 def _scope(request):
     return access.scope_for(request.user)
@@ -95,283 +110,6 @@ class AnyRoleRequestsMaps(BasePermission):
 
     def has_permission(self, request, view):
         return _scope(request).has_access and (request.method in SAFE_METHODS or request.method == "POST")
-
-
-class GeoJSONRenderer(JSONRenderer):
-    media_type = "application/geo+json"
-    format = "geojson"
-
-
-class GeoJSONView(APIView):
-    """Answers application/geo+json (application/json when asked for), errors always as JSON."""
-
-    renderer_classes = [GeoJSONRenderer, JSONRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400 and isinstance(getattr(request, "accepted_renderer", None), GeoJSONRenderer):
-            # An error body is not GeoJSON; say what it is.
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-
-# --- Query parameters ------------------------------------------------------------------------------------
-
-# Days coverage can be asked about: the years specialists can be selected in (specialists.models).
-FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
-
-
-class AsOfField(serializers.DateField):
-    """A day from 2000 to 2100: coverage looks ahead from it, which the last days of the calendar cannot."""
-
-    def to_internal_value(self, value):
-        day = super().to_internal_value(value)
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise serializers.ValidationError(_("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY})
-        return day
-
-
-class AsOfParams(serializers.Serializer):
-    as_of = AsOfField(required=False, help_text=_("The day (YYYY-MM-DD, 2000 to 2100); today when not given."))
-
-
-class CountyParams(AsOfParams):
-    county = serializers.RegexField(
-        r"^[0-9]{6}$", required=False,
-        help_text=_("Six-digit code of a county-level unit in your scope; a county role gets its own unit without it."),
-    )
-
-
-class PlaceParams(CountyParams):
-    town = serializers.RegexField(r"^[0-9]{9}$", required=False, help_text=_("Nine-digit code of a town in your scope."))
-
-
-class ToleranceParams(serializers.Serializer):
-    tolerance = serializers.FloatField(
-        required=False, default=0.0,
-        help_text=_("Simplification tolerance in metres (0 to 1000, applied in EPSG:4548); 0 keeps every vertex."),
-    )
-
-
-
-TOLERANCE_REFUSED = OpenApiResponse(
-    {"$ref": "#/components/schemas/Error"}, description=_("The tolerance is a number, but outside 0 to 1000 metres."),
-)
-
-
-def _tolerance(params):
-    """The tolerance asked for, in metres. A number out of range is refused as a value (422), after the
-    serializer has refused what is not a number at all (400): DRF would turn any error of its own into a 400."""
-    value = params["tolerance"]
-    if not 0 <= value <= MAX_TOLERANCE_M:
-        raise DjangoValidationError({"tolerance": _("The tolerance must be between 0 and %(max)d metres.") % {"max": MAX_TOLERANCE_M}})
-    return value
-
-
-class OutlineParams(PlaceParams, ToleranceParams):
-    as_of = None  # outlines do not change with the day
-
-
-class VillageGeoJSONParams(PlaceParams, ToleranceParams):
-    kind = serializers.ChoiceField(
-        choices=[("village", _("Administrative villages")), ("community", _("Communities")), ("all", _("Both"))],
-        required=False, default="all", help_text=_("Administrative villages, communities, or both."),
-    )
-
-
-class SummaryParams(CountyParams):
-    by = serializers.ChoiceField(
-        choices=[("county", _("County-level unit")), ("town", _("Town"))], required=False, default="county",
-        help_text=_("`town` adds a row per town; given `county` (or a county role), town rows come anyway."),
-    )
-
-
-GAP_KINDS = [(UNCOVERED, _("Uncovered villages")), (AT_RISK, _("Villages at risk")), ("industry", _("Uncovered key industries"))]
-
-
-class GapParams(PlaceParams):
-    kind = serializers.ChoiceField(
-        choices=GAP_KINDS, required=False, default=UNCOVERED,
-        help_text=_("Which gaps: uncovered or at-risk villages, or key industries no team covers (by county-level unit)."),
-    )
-
-
-class GapExportParams(GapParams, exports.ExportParams):
-    pass
-
-
-class SuggestionParams(AsOfParams):
-    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=MAX_SUGGESTIONS)
-
-
-def _params(serializer_class, request):
-    params = serializer_class(data=request.query_params)
-    params.is_valid(raise_exception=True)
-    return params.validated_data
-
-
-def _as_of(params):
-    return params.get("as_of") or timezone.localdate()
-
-
-def _place(request, params):
-    """(county, town) a request names, limited to the user's scope; a county role's own unit by default.
-
-    A code outside the scope answers 404, as one that does not exist: nothing tells them apart.
-    """
-    user, scope = request.user, _scope(request)
-    county = town = None
-    if params.get("county"):
-        county = access.counties_for(user).filter(code=params["county"]).first()
-        if county is None:
-            raise Http404
-    elif scope.is_county:
-        county = scope.county
-    if params.get("town"):
-        towns = access.towns_for(user)
-        if county is not None:
-            towns = towns.filter(county=county)
-        town = towns.filter(code=params["town"]).first()
-        if town is None:
-            raise Http404
-        county = town.county
-    return county, town
-
-
-# --- GeoJSON ------------------------------------------------------------------------------------------------
-
-@cache
-def _transformers():
-    from pyproj import Transformer
-
-    # always_xy: longitude first, as everything in Tepai is stored.
-    return (Transformer.from_crs(geometry.STORAGE_CRS, geometry.PROJECTED_CRS, always_xy=True),
-            Transformer.from_crs(geometry.PROJECTED_CRS, geometry.STORAGE_CRS, always_xy=True))
-
-
-def _transform(geoms, transformer):
-    # One call for every coordinate of every geometry.
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-
-
-def geojson_geometries(geoms, tolerance_m=0.0):
-    """Shapes in EPSG:4490 -> GeoJSON MultiPolygon dicts (None for a missing or empty shape).
-
-    Vectorised: simplified (in EPSG:4548, topology preserved, tolerance in metres) and oriented as
-    whole arrays, coordinates rounded to 6 decimals as one numpy array; only the nesting into
-    lists is done per ring.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    out = [None] * len(geoms)
-    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
-    if not len(present):
-        return out
-    shapes = geoms[present]
-    if tolerance_m > 0:
-        forward, back = _transformers()
-        shapes = _transform(shapely.simplify(_transform(shapes, forward), tolerance_m, preserve_topology=True), back)
-    # RFC 7946: exterior rings counter-clockwise, holes clockwise.
-    shapes = shapely.orient_polygons(shapes, exterior_cw=False)
-    # Stored boundaries are multipolygons, but simplifying may hand back a one-part one as a polygon.
-    single = np.flatnonzero(shapely.get_type_id(shapes) == shapely.GeometryType.POLYGON)
-    if len(single):
-        shapes[single] = shapely.multipolygons(shapes[single], indices=np.arange(len(single)))
-    _kind, coords, (ring_offsets, polygon_offsets, part_offsets) = shapely.to_ragged_array(shapes)
-    flat = np.round(coords, COORDINATE_DECIMALS).tolist()
-
-    def split(items, offsets):
-        offsets = offsets.tolist()
-        return [items[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
-
-    multipolygons = split(split(split(flat, ring_offsets), polygon_offsets), part_offsets)
-    for index, parts in zip(present.tolist(), multipolygons, strict=True):
-        out[index] = {"type": "MultiPolygon", "coordinates": parts} if parts else None
-    return out
-
-
-def _literal(value):
-    # A string, not a one-value enum: the schema's enum components are named by field name, and
-    # "type" (or "kind") with several value sets across components would need overrides in settings.
-    return serializers.CharField(help_text=format_lazy(_("Always {value}."), value=f'"{value}"'))
-
-
-class MultiPolygonSerializer(serializers.Serializer):
-    type = _literal("MultiPolygon")
-    coordinates = serializers.ListField(
-        child=serializers.ListField(child=serializers.ListField(child=serializers.ListField(
-            child=serializers.FloatField(), min_length=2, max_length=2))),
-        help_text=_("Polygons of rings of [longitude, latitude] in EPSG:4490, 6 decimals."),
-    )
-
-
-class VillageFeaturePropertiesSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.CharField(help_text=_("village (administrative village) or community."))
-    town = serializers.CharField(help_text=_("Town code."))
-    town_name = serializers.CharField()
-    county = serializers.CharField(help_text=_("County-level unit code."))
-    county_name = serializers.CharField()
-    status = serializers.ChoiceField(
-        choices=[COVERED, UNCOVERED, AT_RISK, COMMUNITY],
-        help_text=_("Coverage on the day, as in the coverage report; communities are not counted."),
-    )
-    specialists = serializers.IntegerField(help_text=_("Active specialists serving it on the day."))
-    synthetic = serializers.BooleanField(help_text=_("Demo data: name, code and boundary are made up."))
-
-
-class VillageFeatureSerializer(serializers.Serializer):
-    type = _literal("Feature")
-    id = serializers.CharField(help_text=_("The village's twelve-digit code."))
-    geometry = MultiPolygonSerializer(allow_null=True, help_text=_("Null for a village without a boundary."))
-    properties = VillageFeaturePropertiesSerializer()
-
-
-class VillageFeatureCollectionSerializer(serializers.Serializer):
-    type = _literal("FeatureCollection")
-    as_of = serializers.DateField()
-    features = VillageFeatureSerializer(many=True)
-
-
-class TownFeaturePropertiesSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.CharField(help_text=_("town, township or subdistrict."))
-    county = serializers.CharField(help_text=_("County-level unit code."))
-    county_name = serializers.CharField()
-
-
-class TownFeatureSerializer(serializers.Serializer):
-    type = _literal("Feature")
-    id = serializers.CharField()
-    geometry = MultiPolygonSerializer(allow_null=True)
-    properties = TownFeaturePropertiesSerializer()
-
-
-class TownFeatureCollectionSerializer(serializers.Serializer):
-    type = _literal("FeatureCollection")
-    features = TownFeatureSerializer(many=True)
-
-
-class CountyFeaturePropertiesSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.CharField(help_text=_("district, county or zone (development zone)."))
-
-
-class CountyFeatureSerializer(serializers.Serializer):
-    type = _literal("Feature")
-    id = serializers.CharField()
-    geometry = MultiPolygonSerializer(allow_null=True)
-    properties = CountyFeaturePropertiesSerializer()
-
-
-class CountyFeatureCollectionSerializer(serializers.Serializer):
-    type = _literal("FeatureCollection")
-    features = CountyFeatureSerializer(many=True)
-
-
-def _feature(code, shape, properties):
-    return {"type": "Feature", "id": code, "geometry": shape, "properties": properties}
 
 
 class VillageGeoJSONView(GeoJSONView):
@@ -479,48 +217,6 @@ class CountyGeoJSONView(GeoJSONView):
         return Response({"type": "FeatureCollection", "features": features})
 
 
-# --- Coverage: summary, gaps and the industry matrix -----------------------------------------------------
-
-class VillageTotalsSerializer(serializers.Serializer):
-    total = serializers.IntegerField(help_text=_("Administrative villages (communities are not counted)."))
-    covered = serializers.IntegerField(help_text=_("Served by an active specialist on the day (at-risk ones included)."))
-    uncovered = serializers.IntegerField()
-    at_risk = serializers.IntegerField(help_text=_("Covered, but every assignment serving it ends within the at-risk window."))
-    rate = serializers.FloatField(help_text=_("covered / total, 4 decimals; 1.0 where there are no villages."))
-
-
-class IndustryTotalsSerializer(serializers.Serializer):
-    total = serializers.IntegerField(help_text=_("Key industries to cover."))
-    covered = serializers.IntegerField(help_text=_("Key industries a running team assignment covers everywhere they are key."))
-    uncovered = serializers.IntegerField()
-    rate = serializers.FloatField()
-
-
-class CountyCoverageSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    villages = VillageTotalsSerializer()
-    industries = IndustryTotalsSerializer(help_text=_("Coverage of the key industries of this county-level unit."))
-
-
-class TownCoverageSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    county = serializers.CharField(help_text=_("County-level unit code."))
-    villages = VillageTotalsSerializer()
-
-
-class CoverageSummarySerializer(serializers.Serializer):
-    as_of = serializers.DateField()
-    county = CountyRefSerializer(allow_null=True, help_text=_("The county-level unit summarised; null for the whole city."))
-    at_risk_days = serializers.IntegerField()
-    villages = VillageTotalsSerializer()
-    industries = IndustryTotalsSerializer()
-    dual_coverage = serializers.BooleanField(help_text=_("No uncovered village and no uncovered key industry."))
-    counties = CountyCoverageSerializer(many=True)
-    towns = TownCoverageSerializer(many=True, help_text=_("Per town: given a county-level unit (or a county role), or with by=town; else empty."))
-
-
 def _village_totals(tally):
     return {"total": tally.villages_total, "covered": tally.villages_covered, "uncovered": tally.villages_uncovered,
             "at_risk": tally.villages_at_risk, "rate": round(tally.village_rate, 4)}
@@ -557,22 +253,6 @@ class CoverageSummaryView(APIView):
             ] if with_towns else [],
         }
         return Response(CoverageSummarySerializer(body).data)
-
-
-class CoverageIndustrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class GapSerializer(serializers.Serializer):
-    """One gap: a village (uncovered or at risk), or a key industry no team covers in a county-level unit."""
-
-    kind = serializers.ChoiceField(choices=[UNCOVERED, AT_RISK, "industry"])
-    village = VillageRefSerializer(allow_null=True, help_text=_("Null for an industry gap."))
-    town = TownRefSerializer(allow_null=True, help_text=_("Null for an industry gap."))
-    county = CountyRefSerializer(allow_null=True, help_text=_("Null for a city key industry, which is covered city-wide."))
-    last_end_date = serializers.DateField(allow_null=True, help_text=_("At risk: the last day the serving assignments run."))
-    industry = CoverageIndustrySerializer(allow_null=True, help_text=_("Null for a village gap."))
 
 
 def _industry_gaps(as_of, county):
@@ -648,27 +328,6 @@ class CoverageGapExportView(GenericAPIView):
         )
 
 
-class CoverageTeamSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class IndustryCellSerializer(serializers.Serializer):
-    county = CountyRefSerializer(allow_null=True, help_text=_("Null: a city key industry, covered city-wide."))
-    industry = CoverageIndustrySerializer()
-    covered = serializers.BooleanField()
-    teams = CoverageTeamSerializer(many=True, help_text=_("Running team assignments that cover it and that you may see."))
-
-
-class IndustryMatrixSerializer(serializers.Serializer):
-    as_of = serializers.DateField()
-    county = CountyRefSerializer(allow_null=True)
-    counties = CountyRefSerializer(many=True, help_text=_("The matrix's county-level units, by code."))
-    industries = CoverageIndustrySerializer(many=True, help_text=_("The matrix's key industries, by name."))
-    rows = IndustryCellSerializer(many=True, help_text=_("One per key industry and county-level unit where it is key, "
-                                                         "and one per city key industry (county null) in the city's view."))
-
-
 class IndustryMatrixView(APIView):
     """Which team covers each key industry in each county-level unit of your scope on a day.
 
@@ -715,21 +374,6 @@ class IndustryMatrixView(APIView):
         return Response(IndustryMatrixSerializer(body).data)
 
 
-# --- Suggestions ------------------------------------------------------------------------------------------------
-
-class SuggestionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    organisation = OrganisationRefSerializer(help_text=_("The dispatching organisation."))
-    distance_m = serializers.FloatField(allow_null=True, help_text=_("Metres (EPSG:4548) to the village's point; null when unknown."))
-    distance_from = serializers.ChoiceField(
-        choices=["home", "village"], allow_null=True,
-        help_text=_("Measured from the specialist's home base, or from the nearest village they serve on the day."),
-    )
-    running_villages = serializers.IntegerField(help_text=_("Villages the specialist serves on the day."))
-    matches_expertise = serializers.BooleanField(help_text=_("Expertise in a key industry of the village's county-level unit or of the city."))
-
-
 class VillageSuggestionView(APIView):
     """Coordinators: active specialists with spare load to suggest for a village in your scope.
 
@@ -754,67 +398,6 @@ class VillageSuggestionView(APIView):
         for row in rows:
             row["organisation"] = {"id": row.pop("organisation_id"), "name": row["organisation"]}
         return Response(SuggestionSerializer(rows, many=True).data)
-
-
-# --- Map jobs ------------------------------------------------------------------------------------------------
-
-class MapJobSerializer(serializers.ModelSerializer):
-    """A map job: what to map (asked for with kind, format, as_of, county, town) and how far it got.
-
-    One serializer both ways, so that the request and the answer share their kind and format enums.
-    """
-
-    as_of = AsOfField(required=False, help_text=_("The day the map shows (2000 to 2100); today when not given."))
-    county = serializers.SlugRelatedField(
-        slug_field="code", queryset=County.objects.none(), required=False, allow_null=True,
-        help_text=_("Code of a county-level unit in your scope; a county role's maps are of its own unit without it."),
-    )
-    county_name = serializers.CharField(source="county.name", read_only=True, allow_null=True, default=None)
-    town = serializers.SlugRelatedField(
-        slug_field="code", queryset=Town.objects.none(), required=False, allow_null=True,
-        help_text=_("Code of a town in your scope: a map of that town."),
-    )
-    town_name = serializers.CharField(source="town.name", read_only=True, allow_null=True, default=None)
-    error = serializers.SerializerMethodField(help_text=_("Why the job failed; null unless it failed."))
-    download_url = serializers.SerializerMethodField(help_text=_("Where to fetch the file; null until the job is done."))
-
-    class Meta:
-        model = MapJob
-        fields = ["id", "kind", "format", "as_of", "county", "county_name", "town", "town_name", "status", "progress", "error",
-                  "created_at", "finished_at", "download_url"]
-        read_only_fields = ["status", "progress", "created_at", "finished_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Another county's code answers "does not exist", exactly like a code that does not exist.
-            self.fields["county"].queryset = access.counties_for(request.user)
-            self.fields["town"].queryset = access.towns_for(request.user)
-
-    def validate(self, data):
-        county, town = data.get("county"), data.get("town")
-        if county is not None and town is not None and town.county_id != county.pk:
-            raise serializers.ValidationError({"town": _("The town is not in the county-level unit given.")})
-        if data.get("kind") == MapJob.Kind.INDUSTRIES and (county is not None or town is not None):
-            raise serializers.ValidationError({"kind": _("The industry map is of the whole city; leave out the county-level unit and town.")})
-        return data
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_error(self, job):
-        return (job.error or None) if job.status == MapJob.Status.FAILED else None
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_download_url(self, job):
-        if job.status != MapJob.Status.DONE:
-            return None
-        return self.context["request"].build_absolute_uri(reverse("api:map-job-download", kwargs={"pk": job.pk}))
-
-
-# The content types of the formats, as villages.maps.CONTENT_TYPES has them (a test keeps the two the
-# same): named here so that this module does not import matplotlib.
-MAP_CONTENT_TYPES = ("image/png", "image/svg+xml", "application/pdf", "application/geo+json", "application/geopackage+sqlite3",
-                     "application/zip")
 
 
 @extend_schema_view(

@@ -7,14 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.achievements import AchievementSerializer
-from api.serializers import (
-    CountyRefSerializer,
-    ServiceLogSerializer,
-    SpecialistSerializer,
-    TeamSerializer,
-    TownRefSerializer,
-)
+from api.fieldwork.serializers import AchievementSerializer, ServiceLogSerializer
+from api.people.serializers import SpecialistSerializer, TeamSerializer
+from api.refs import CountyRefSerializer, TownRefSerializer
 from specialists.access import scope as access
 
 RECENT = 10  # logs and achievements a phone shows on its first screen

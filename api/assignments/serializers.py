@@ -1,0 +1,102 @@
+"""Shapes of village and industry assignments, and of the requests that write them."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from api.refs import CountyRefSerializer, SpecialistRefSerializer, TownRefSerializer, VillageRefSerializer
+from api.viewsets import IdField
+from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.people.models import Specialist, Team
+from villages.models import County, Industry, Village
+
+
+class VillageAssignmentSerializer(serializers.ModelSerializer):
+    specialist = SpecialistRefSerializer(read_only=True)
+    village = VillageRefSerializer(read_only=True)
+    town = TownRefSerializer(source="village.town", read_only=True)
+    county = CountyRefSerializer(source="village.town.county", read_only=True)
+
+    class Meta:
+        model = VillageAssignment
+        fields = ["id", "specialist", "village", "town", "county", "start_date", "end_date", "note"]
+
+
+class VillageAssignmentCreateSerializer(serializers.ModelSerializer):
+    """A new assignment: the specialist by id, the village by its 12-digit code, within the user's scope."""
+
+    specialist = IdField(queryset=Specialist.objects.all())
+    village = serializers.SlugRelatedField(slug_field="code", queryset=Village.objects.none())
+
+    class Meta:
+        model = VillageAssignment
+        fields = ["specialist", "village", "start_date", "end_date", "note"]
+        # The model's clean() checks overlaps; the serializer only checks shape.
+        validators = []
+
+    def __init__(self, *args, villages=None, specialists=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only villages and specialists the coordinator may name (specialists.access): another
+        # county's answers "does not exist", exactly like one that does not exist at all.
+        if villages is not None:
+            self.fields["village"].queryset = villages
+        if specialists is not None:
+            self.fields["specialist"].queryset = specialists
+
+
+class VillageAssignmentEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(help_text=_("The last day the specialist serves the village."))
+
+
+class VillageAssignmentReassignSerializer(serializers.Serializer):
+    """Hand the village to another specialist: the current one serves until the day before `start_date`."""
+
+    specialist = IdField(queryset=Specialist.objects.all(), help_text=_("The successor's id."))
+    start_date = serializers.DateField(help_text=_("The successor's first day; the current specialist serves until the day before."))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, specialists=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if specialists is not None:
+            self.fields["specialist"].queryset = specialists
+
+
+class VillageAssignmentExtendSerializer(serializers.Serializer):
+    end_date = serializers.DateField(
+        allow_null=True, help_text=_("The new last day, after the planned one; null leaves the assignment open-ended."),
+    )
+
+
+class IndustryAssignmentEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(help_text=_("The last day the team serves the key industry."))
+
+
+class IndustryAssignmentSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    team_id = serializers.IntegerField(read_only=True)
+    industry = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    industry_id = serializers.IntegerField(read_only=True)
+    counties = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = IndustryAssignment
+        fields = ["id", "team_id", "team", "industry_id", "industry", "counties", "start_date", "end_date"]
+
+
+class IndustryAssignmentCreateSerializer(serializers.ModelSerializer):
+    """A team for a key industry: city-wide with no counties, or in the named county-level units (by code)."""
+
+    team = IdField(queryset=Team.objects.all())
+    industry = IdField(queryset=Industry.objects.all())
+    counties = serializers.SlugRelatedField(slug_field="code", many=True, required=False, queryset=County.objects.none())
+
+    class Meta:
+        model = IndustryAssignment
+        fields = ["team", "industry", "counties", "start_date", "end_date"]
+        # The model and industry_assignment_create check the rules; the serializer only checks shape.
+        validators = []
+
+    def __init__(self, *args, counties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counties is not None:
+            # Another county's code answers "does not exist", exactly like a code that does not exist.
+            self.fields["counties"].child_relation.queryset = counties

@@ -1,0 +1,68 @@
+"""Divisions (county-level units, towns, villages) and key industries in the user's scope."""
+
+from django.utils.translation import gettext_lazy as _
+
+from api.divisions.filters import CountyFilter, IndustryFilter, TownFilter, VillageFilter
+from api.divisions.serializers import CountySerializer, IndustrySerializer, TownSerializer, VillageSerializer
+from api.exports import (
+    Column,
+    ExportMixin,
+    place_columns,
+)
+from api.viewsets import CODE, ScopedViewSet
+from specialists.access import scope as access
+from villages.models import Village
+
+
+class CountyViewSet(ScopedViewSet):
+    """County-level units (县区) in your scope, by their six-digit code."""
+
+    serializer_class = CountySerializer
+    filterset_class = CountyFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["code", "name"]
+    lookup_field = "code"
+    lookup_value_regex = CODE
+
+    scoped = staticmethod(access.counties_for)
+
+
+class TownViewSet(ScopedViewSet):
+    """Towns and subdistricts (乡镇/街道) in your scope, by their nine-digit code."""
+
+    serializer_class = TownSerializer
+    filterset_class = TownFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["code", "name"]
+    lookup_field = "code"
+    lookup_value_regex = CODE
+
+    scoped = staticmethod(access.towns_for)
+
+
+class VillageViewSet(ExportMixin, ScopedViewSet):
+    """Villages and communities in your scope, by their twelve-digit code."""
+
+    serializer_class = VillageSerializer
+    filterset_class = VillageFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["code", "name"]
+    lookup_field = "code"
+    lookup_value_regex = CODE
+
+    scoped = staticmethod(access.villages_for)
+    export_columns = (
+        Column(_("Code"), "code"), Column(_("Name"), "name"), Column(_("Kind"), "kind", choices=Village.Kind.choices),
+        *place_columns(village=None), Column(_("Longitude"), "lon"), Column(_("Latitude"), "lat"),
+    )
+
+
+class IndustryViewSet(ScopedViewSet):
+    """Key industries (重点产业): every role sees them all."""
+
+    serializer_class = IndustrySerializer
+    filterset_class = IndustryFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "category"]
+
+    scoped = staticmethod(access.industries_for)

@@ -1,0 +1,26 @@
+"""What every concept's API shares: viewsets whose rows all come from one scoped selector, and rows named by id."""
+
+from rest_framework import serializers, viewsets
+
+CODE = r"[0-9]+"
+
+
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    """A read-only viewset whose rows all come from one access selector: the user's scope, always."""
+
+    scoped = None  # an access.*_for(user) selector
+
+    def get_queryset(self):
+        return type(self).scoped(self.request.user)
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A row named by its id: a whole number, or its digits as a string. A plain PrimaryKeyRelatedField
+    would read 1.5 or true as row 1, and send a number past the database's integers to it (a 500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data.isdigit()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= int(data) <= 2**63 - 1:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
