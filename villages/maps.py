@@ -40,25 +40,29 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from villages.geometry import PROJECTED_CRS, STORAGE_CRS
 
-# Village classes on a coverage map. At risk villages are covered, but every assignment serving
-# them ends within the at-risk window; communities are not counted for coverage.
-COVERED, AT_RISK, UNCOVERED, COMMUNITY = "covered", "at_risk", "uncovered", "community"
-VILLAGE_STATUSES = (COVERED, AT_RISK, UNCOVERED, COMMUNITY)
-# Key industry classes per county-level unit on the industry map.
-GAP, NOT_KEY = "gap", "not_key"
+# The statuses, their colours and hatches: one palette for these maps and the pages' maps alike.
+from villages.palette import (  # noqa: E402
+    AT_RISK,
+    COLOURS,
+    COMMUNITY,
+    COVERED,
+    GAP,
+    HATCH,
+    HATCH_COLOUR,
+    HATCHED,
+    NO_VILLAGES_COLOUR,
+    NOT_KEY,
+    RATE_CLASSES,
+    UNCOVERED,
+    VILLAGE_STATUSES,
+)
 
-# Blue / orange / red stay apart for the common colour-vision deficiencies, unlike green / red.
-COLOURS = {
-    COVERED: "#2c7fb8",
-    AT_RISK: "#fdae61",
-    UNCOVERED: "#d7191c",
-    COMMUNITY: "#dddddd",
-    GAP: "#d7191c",
-    NOT_KEY: "#eeeeee",
-}
-# County-level units by village coverage rate (aggregated maps): lower bound, colour.
-RATE_CLASSES = ((1.0, "#2c7fb8"), (0.95, "#abd9e9"), (0.8, "#fdae61"), (0.0, "#d7191c"))
-NO_VILLAGES_COLOUR = "#eeeeee"
+
+
+def hatch(status):
+    """The hatch arguments of a patch of this status: uncovered areas are hatched, others plain."""
+    return {"hatch": HATCH, "hatchcolor": HATCH_COLOUR} if status in HATCHED else {}
+
 
 STATIC_FORMATS = ("png", "svg", "pdf")
 LAYER_FORMATS = ("geojson", "gpkg", "shp")
@@ -518,7 +522,7 @@ def village_map_figure(villages, *, scope, as_of, counties=None, towns=None, lab
     for status in VILLAGE_STATUSES:
         path = polygon_path(geoms[present & (statuses == status)], source=source, target=target)
         if path is not None:
-            ax.add_artist(PathPatch(path, facecolor=COLOURS[status], zorder=1, **edge))
+            ax.add_artist(PathPatch(path, facecolor=COLOURS[status], zorder=1, **edge, **hatch(status)))
             paths.append(path)
 
     if towns is not None and len(towns) <= MAX_TOWN_OUTLINES:
@@ -532,7 +536,7 @@ def village_map_figure(villages, *, scope, as_of, counties=None, towns=None, lab
     _north_arrow(fig)
     shown = [status for status in VILLAGE_STATUSES if status != COMMUNITY or counts[COMMUNITY]]
     _legend(
-        fig, [Patch(facecolor=COLOURS[s], edgecolor="#888888", linewidth=0.5) for s in shown],
+        fig, [Patch(facecolor=COLOURS[s], edgecolor="#888888", linewidth=0.5, **hatch(s)) for s in shown],
         [status_label(s, counts[s]) for s in shown], _("Villages"),
     )
     notes = list(notes)
@@ -701,7 +705,7 @@ def industry_map_figure(counties, panels, *, as_of, notes=()) -> Figure:
                 path = polygon_path(projected[present & layer & (status == value)], source=target, target=target)
                 if path is not None:
                     ax.add_artist(PathPatch(path, facecolor=COLOURS[value], edgecolor="#555555", linewidth=0.5,
-                                            linestyle=(0, (3, 1.5)) if is_zone else "solid", zorder=1))
+                                            linestyle=(0, (3, 1.5)) if is_zone else "solid", zorder=1, **hatch(value)))
         _set_extent(ax, extent_paths, pad=0.02)
         lines = [line for team in panel.teams for line in wrap(team, 54)] or [_("No team")]
         if len(lines) > 4:
@@ -709,7 +713,7 @@ def industry_map_figure(counties, panels, *, as_of, notes=()) -> Figure:
         fig.text(left / width, (top - heading_h - map_h - 0.05) / height, "\n".join(lines), ha="left", va="top",
                  color="#333333" if panel.teams else COLOURS[GAP], fontproperties=font(8))
 
-    handles = [Patch(facecolor=COLOURS[value], edgecolor="#555555", linewidth=0.5) for value in (COVERED, GAP, NOT_KEY)]
+    handles = [Patch(facecolor=COLOURS[value], edgecolor="#555555", linewidth=0.5, **hatch(value)) for value in (COVERED, GAP, NOT_KEY)]
     labels = [industry_class_label(COVERED, tallies[COVERED]), industry_class_label(GAP, tallies[GAP]), industry_class_label(NOT_KEY)]
     fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.15 / width, (footer_h - 0.05) / height), ncols=3,
                frameon=False, prop=font(10), title=_("County-level units (counts are unit and industry pairs)"),
