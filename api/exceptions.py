@@ -28,6 +28,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from specialists.fieldwork.service_logs import ServiceLogConflict
+from villages.errors import Conflict as DomainConflict
+from villages.errors import DomainError, NotAllowed
+from villages.errors import NotFound as DomainNotFound
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -104,7 +107,22 @@ def _validation_response(fields, status_code):
     return Response(error_body("invalid", message, fields), status=status_code)
 
 
+# The domain's refusals (villages.errors) by kind; a DomainError of no kind below is a rule's refusal (422).
+DOMAIN_STATUS = ((DomainConflict, status.HTTP_409_CONFLICT), (NotAllowed, status.HTTP_403_FORBIDDEN),
+                 (DomainNotFound, status.HTTP_404_NOT_FOUND))
+
+
+def _domain_response(exc):
+    """A DomainError as the API answers it: the status of its kind, its code and message, and its field when it names one.
+    Only the service's message: a conflict's stored row may be another person's and is never shown."""
+    code = next((code for kind, code in DOMAIN_STATUS if isinstance(exc, kind)), status.HTTP_422_UNPROCESSABLE_ENTITY)
+    fields = {exc.field: [str(exc.message)]} if exc.field else {}
+    return Response(error_body(exc.code, exc.message, fields), status=code)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return _domain_response(exc)
     if isinstance(exc, ServiceLogConflict):
         # Only the service's message, which names the UUID the caller sent: the stored row may be
         # another specialist's and is never shown.
