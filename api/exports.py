@@ -28,7 +28,6 @@ Queries: the user's role, a COUNT(*) for the cap, the rows, and each prefetch of
 import csv
 import dataclasses
 import datetime
-import re
 import tempfile
 from urllib.parse import quote
 
@@ -45,6 +44,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 from api.negotiation import activate_request_language
+from villages.spreadsheets import csv_text, sheet_title, xlsx_value
 
 CSV, XLSX = "csv", "xlsx"
 CONTENT_TYPES = {CSV: "text/csv", XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -56,10 +56,6 @@ XLSX_MAX_ROWS = 1_048_575
 # How a column's value is written.
 VALUE, DATE, DATETIME, BOOLEAN, COUNT, JOINED = "value", "date", "datetime", "boolean", "count", "joined"
 
-# Control characters other than tab and line breaks, which an xlsx file cannot hold: dropped from both formats.
-_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_XLSX_ERROR_CODES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,9 +193,7 @@ def _csv_cell(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-        # A spreadsheet would run it as a formula (CSV injection).
-        return f"'{value}" if value.startswith(_FORMULA_START) else value
+        return csv_text(value)
     return value
 
 
@@ -235,7 +229,7 @@ def _xlsx_file(title, headers, kinds, lines):
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet1")
+    sheet = book.create_sheet(sheet_title(title))
     sheet.freeze_panes = "A2"
     # Widths and the frozen header must be set before the first row is written.
     for index, (header, kind) in enumerate(zip(headers, kinds, strict=True), start=1):
@@ -248,23 +242,11 @@ def _xlsx_file(title, headers, kinds, lines):
         header_cells.append(cell)
     sheet.append(header_cells)
     for line in lines:
-        sheet.append([_xlsx_cell(sheet, WriteOnlyCell, value) for value in line])
+        sheet.append([xlsx_value(sheet, value) for value in line])
     out = tempfile.TemporaryFile()
     book.save(out)
     out.seek(0)
     return out
-
-
-def _xlsx_cell(sheet, cell_class, value):
-    if not isinstance(value, str):
-        return value
-    value = _ILLEGAL.sub("", value)
-    if value.startswith("=") or value in _XLSX_ERROR_CODES:
-        # openpyxl would write a formula (or an error); this is text someone typed.
-        cell = cell_class(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def _content_disposition(title, day, fmt):

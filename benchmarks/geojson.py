@@ -71,7 +71,8 @@ def main():
     from django.contrib.auth import get_user_model
     from rest_framework.test import APIRequestFactory, force_authenticate
 
-    from api.coverage import geojson, views as coverage
+    from api.coverage import views as coverage
+    from villages import geometry
     from specialists.coverage.maps import village_frame
 
     user = get_user_model()(username="bench", is_superuser=True, is_active=True)
@@ -103,8 +104,8 @@ def main():
 
     frame_seconds, frame = best_of(lambda: village_frame(as_of=AS_OF), args.repeat)
     shapes = frame.geometry.values
-    exact_seconds, _ = best_of(lambda: geojson.geojson_geometries(shapes, 0), args.repeat)
-    simplified_seconds, simplified = best_of(lambda: geojson.geojson_geometries(shapes, 20), args.repeat)
+    exact_seconds, _ = best_of(lambda: geometry.geojson_geometries(shapes, 0), args.repeat)
+    simplified_seconds, simplified = best_of(lambda: geometry.geojson_geometries(shapes, 20), args.repeat)
     kept = sum(len(ring) for shape in simplified if shape for polygon in shape["coordinates"] for ring in polygon)
     print(f"\nvillage layer stages, {len(frame):,} villages and communities: statuses and geometry from the database "
           f"{frame_seconds * 1000:.0f} ms; GeoJSON geometry {exact_seconds * 1000:.0f} ms exact "

@@ -6,43 +6,19 @@ the script needs; the rows come from the API (static/frontend/js/desk.js), which
 scope, so that an assignment made here shows in the gaps, the list and the map at once.
 """
 
-from django import forms
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from frontend.forms import CountyChoiceForm
 from frontend.pages import page
-from specialists.access import scope as access
+from specialists.access.places import place_for
 from specialists.access.models import UserRole
 from specialists.fieldwork.models import Achievement, Enterprise
+from villages.places import COUNTY, within
+from specialists.access.divisions import counties_for, towns_for, villages_for
 
 Role = UserRole.Role
-
-
-class NamesSelect(forms.Select):
-    """A select whose options are place names: data, which the browser must not translate (the blank choice is a label)."""
-
-    def create_option(self, name, value, *args, **kwargs):
-        option = super().create_option(name, value, *args, **kwargs)
-        if value:
-            option["attrs"]["translate"] = "no"
-        return option
-
-
-class DeskForm(forms.Form):
-    """A city-wide coordinator's choice of one county-level unit (or the whole city)."""
-
-    county = forms.ChoiceField(label=_("County-level unit"), required=False, widget=NamesSelect)
-
-    def __init__(self, *args, counties=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self._counties = {county.code: county for county in counties}
-        self.fields["county"].choices = [("", _("Whole city"))] + [(county.code, county.name) for county in counties]
-
-    def clean_county(self):
-        code = self.cleaned_data["county"]
-        return self._counties.get(code) if code else None
 
 
 @page(Role.COORDINATOR)
@@ -54,15 +30,13 @@ def desk(request):
     """
     scope = request.scope
     form = None
-    if scope.is_county:
-        county = scope.county
-    else:
-        counties = list(access.counties_for(request.user).order_by("code"))
-        form = DeskForm(request.GET, counties=counties)
-        county = form.cleaned_data["county"] if form.is_valid() else None
-    towns = access.towns_for(request.user).order_by("code")
-    if county is not None:
-        towns = towns.filter(county=county)
+    chosen = None
+    if scope.is_city_wide:
+        form = CountyChoiceForm(request.GET, counties=list(counties_for(request.user).order_by("code")))
+        chosen = form.cleaned_data["county"] if form.is_valid() else None
+    place = place_for(request.user, county=chosen.code if chosen else None)
+    county = place.county
+    towns = towns_for(request.user).filter(within("county", COUNTY, place)).order_by("code")
     config = {
         "today": timezone.localdate().isoformat(),
         "county": county.code if county else "",
@@ -79,7 +53,7 @@ def desk(request):
         "form": form,
         "county": county,
         "towns": list(towns.values_list("code", "name")),
-        "synthetic": access.villages_for(request.user).filter(synthetic=True).exists(),
+        "synthetic": villages_for(request.user).filter(synthetic=True).exists(),
         "at_risk_days": settings.TEPAI_AT_RISK_DAYS,
         "max_villages": settings.TEPAI_MAX_VILLAGES_PER_SPECIALIST,
         "desk_config": config,

@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 from django.views.i18n import JavaScriptCatalog
 
 from frontend.forms import DashboardForm
@@ -29,7 +28,10 @@ from specialists.access import scope as access
 from specialists.coverage.queries import coverage_for
 from specialists.access.throttle import ThrottledAuthenticationForm
 from specialists.access.models import UserRole
-from specialists.reports.figures import headline_figures
+from specialists.access.places import place_for
+from specialists.reports.figures import figure_rows, headline_figures
+from specialists.access.divisions import counties_for, villages_for
+from specialists.people.selectors import specialists_for
 
 Role = UserRole.Role
 
@@ -72,75 +74,51 @@ def home(request):
     return render(request, "frontend/no_access.html", {"reason": reason}, status=403)
 
 
-def _yuan(amount):
-    return _("%(amount)s yuan") % {"amount": f"{amount:,}"}
-
-
-def _figure_rows(figures):
-    """The headline figures with the labels of `manage.py figures`."""
-    count = "{:,}".format
-    return [
-        (_("Specialists selected"), count(figures["specialists"])),
-        (_("of whom college-student specialists"), count(figures["college_student_specialists"])),
-        (_("Rated provincial excellent specialists"), count(figures["excellent_specialists"])),
-        (_("Specialist teams"), count(figures["teams"])),
-        (_("Economic entities led or founded by specialists"), count(figures["enterprises"])),
-        (_("Income increase of farmers and new agricultural businesses"), _yuan(figures["farmer_income_increase_yuan"])),
-        (_("Income increase of village collectives"), _yuan(figures["collective_income_increase_yuan"])),
-        (_("Industry problems analysed"), count(figures["industry_problems"])),
-        (_("Countermeasures made"), count(figures["countermeasures"])),
-        (_("County-level units"), count(figures["county_units"])),
-        (_("Towns"), count(figures["towns"])),
-        (_("Administrative villages"), count(figures["administrative_villages"])),
-    ]
-
-
 def _percent(rate):
     return f"{rate * 100:.1f}%"
 
 
 @page(Role.LEADER, Role.COORDINATOR)
 def dashboard(request):
-    """The leaders' dashboard: headline figures, coverage by county-level unit, the map, the industry matrix.
+    """The leaders' dashboard for a place: its headline figures, coverage by county-level unit, the map,
+    the industry matrix.
 
-    Scope: a county-level person sees their own unit's coverage only, and not the city's headline
-    figures (city-wide totals, which include the other units); a city-wide person sees both and
-    may narrow the coverage to one unit.
+    The place is the person's own (their unit, city or province; everything for a role of the whole
+    deployment), or one county-level unit of it they choose; the title, the figures, the coverage
+    and the maps all follow it (specialists.access.places resolves it, as for the API).
     """
     scope = request.scope
-    counties = list(access.counties_for(request.user).order_by("code"))
-    years = []
-    if scope.is_city_wide:
-        years = list(
-            access.specialists_for(request.user).order_by("-year_selected").values_list("year_selected", flat=True).distinct()
-        )
+    counties = list(counties_for(request.user).order_by("code"))
+    years = list(specialists_for(request.user).order_by("-year_selected").values_list("year_selected", flat=True).distinct())
     data = request.GET.copy()
     data.setdefault("as_of", timezone.localdate().isoformat())  # so that the date field shows the day it is
     form = DashboardForm(data, years=years, counties=counties, city_wide=scope.is_city_wide)
     valid = form.is_valid()
     chosen = form.choices()
-    county = scope.county if scope.is_county else chosen["county"]
+    place = place_for(request.user, county=chosen["county"].code if chosen["county"] else None)
 
-    coverage = coverage_for(as_of=chosen["as_of"], county=county)
-    figures = headline_figures(year=chosen["year"]) if scope.is_city_wide else None
+    coverage = coverage_for(as_of=chosen["as_of"], place=place)
+    figures = headline_figures(year=chosen["year"], place=place)
     map_config = {
         "asOf": chosen["as_of"].isoformat(),
-        "county": county.code if county else "",
+        "county": place.county.code if place.county else "",
+        "place": coverage.as_dict()["place"],
         "tileUrl": settings.TEPAI_MAP_TILE_URL,
         "tileAttribution": settings.TEPAI_MAP_TILE_ATTRIBUTION,
         "dashboardUrl": reverse("frontend:dashboard"),
     }
     context = {
         "form": form,
-        "county": county,
+        "county": place.county,
+        "place_name": coverage.place_name,
         "year": chosen["year"],
         "as_of": chosen["as_of"],
-        "figures": _figure_rows(figures) if figures else None,
+        "figures": figure_rows(figures),
         "coverage": coverage,
-        "total": coverage.city,
-        "total_rate": _percent(coverage.city.village_rate),
+        "total": coverage.total,
+        "total_rate": _percent(coverage.total.village_rate),
         "county_rows": [(tally, _percent(tally.village_rate)) for tally in coverage.counties],
-        "synthetic": access.villages_for(request.user).filter(synthetic=True).exists(),
+        "synthetic": villages_for(request.user).filter(synthetic=True).exists(),
         "map_config": map_config,
         "map_formats": [("png", "PNG"), ("pdf", "PDF"), ("gpkg", "GeoPackage")],
     }

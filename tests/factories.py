@@ -26,7 +26,7 @@ from specialists.fieldwork.models import (
 )
 from specialists.people.models import Honour, Organisation, Specialist, Team, TeamMembership
 from specialists.people.validators import credit_code_check_char, id_number_check_char
-from villages.models import County, Industry, Town, Village
+from villages.models import City, County, Industry, Province, Town, Village
 
 _serial = itertools.count(1)
 START = datetime.date(2023, 3, 1)
@@ -47,8 +47,30 @@ def valid_id_number(*, region="340321", birth="19900101", serial=None):
     return first17 + id_number_check_char(first17)
 
 
-def make_county(*, code=None, name=None, kind=County.Kind.COUNTY, **fields):
+def make_province(*, code=None, name=None, **fields):
     n = _next()
+    # 10 to 89 but 34, which default_city's province takes.
+    auto = 10 + n % 80
+    return Province.objects.create(code=code or f"{auto if auto != 34 else 99}", name=name or f"省{n}", **fields)
+
+
+def make_city(*, code=None, name=None, province=None, **fields):
+    n = _next()
+    province = province or make_province()
+    return City.objects.create(code=code or f"{province.code}{n % 100:02d}", name=name or f"市{n}", province=province, **fields)
+
+
+def default_city():
+    """The city every factory-made county-level unit and key industry belongs to unless given another:
+    蚌埠市 in 安徽省, as in the demo, so that a test's units share one city as they did before cities."""
+    province, _created = Province.objects.get_or_create(code="34", defaults={"name": "安徽省"})
+    city, _created = City.objects.get_or_create(code="3403", defaults={"name": "蚌埠市", "province": province})
+    return city
+
+
+def make_county(*, code=None, name=None, kind=County.Kind.COUNTY, city=None, **fields):
+    n = _next()
+    fields["city"] = city or default_city()
     # 349xxx: well-formed, inside Anhui (34), and no real unit's code (Anhui's cities are 3401-3418).
     return County.objects.create(code=code or f"349{n % 1000:03d}", name=name or f"县区{n}", kind=kind, **fields)
 
@@ -72,8 +94,9 @@ def make_village(*, town=None, code=None, name=None, kind=Village.Kind.VILLAGE, 
     return village
 
 
-def make_industry(*, name=None, category=Industry.Category.GRAIN, key_counties=(), **fields):
-    industry = Industry.objects.create(name=name or f"产业{_next()}", category=category, **fields)
+def make_industry(*, name=None, category=Industry.Category.GRAIN, key_counties=(), city=None, **fields):
+    city = city or (key_counties[0].city if key_counties else default_city())
+    industry = Industry.objects.create(name=name or f"产业{_next()}", category=category, city=city, **fields)
     if key_counties:
         industry.key_counties.set(key_counties)
     return industry
@@ -162,13 +185,22 @@ def make_user(*, username=None, password="tepai-test-password", **fields):
     return get_user_model().objects.create_user(username=username or f"user{_next()}", password=password, **fields)
 
 
-def make_user_role(*, user=None, role=UserRole.Role.COORDINATOR, county=None, specialist=None, **fields):
+def make_user_role(*, user=None, role=UserRole.Role.COORDINATOR, county=None, city=None, province=None, specialist=None, **fields):
     if role == UserRole.Role.SPECIALIST and specialist is None:
         specialist = make_specialist()
-    return UserRole.objects.create(user=user or make_user(), role=role, county=county, specialist=specialist, **fields)
+    return UserRole.objects.create(
+        user=user or make_user(), role=role, province=province, city=city, county=county, specialist=specialist, **fields,
+    )
 
 
 def make_map_job(*, as_of=START, kind=MapJob.Kind.VILLAGES, **fields):
+    """A job of the place given (a town or county-level unit gets its city and province too, as the service sets them)."""
+    if fields.get("town") is not None:
+        fields.setdefault("county", fields["town"].county)
+    if fields.get("county") is not None:
+        fields.setdefault("city", fields["county"].city)
+    if fields.get("city") is not None:
+        fields.setdefault("province", fields["city"].province)
     return MapJob.objects.create(as_of=as_of, kind=kind, **fields)
 
 

@@ -33,7 +33,7 @@ from specialists.people.models import Honour, Organisation, Specialist, Team, Te
 from tests import factories as f
 from villages import geometry
 from villages.admin import boundary_area_km2
-from villages.models import County, Industry, Town, Village
+from villages.models import City, County, Industry, Province, Town, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,8 @@ def build_one_of_each():
     log = f.make_service_log(specialist=specialist, village=village)
     achievement = f.make_achievement(specialist=specialist, village=village, industry=industry, title="石榴新品种示范")
     return {
+        Province: county.city.province,
+        City: county.city,
         County: county,
         Town: town,
         Industry: industry,
@@ -325,6 +327,8 @@ def _with_m2m(build, **relations):
 # One more row of each model per call, each with its own related rows: a column that reads a
 # relation per row then costs one more query per row, which the comparison below catches.
 BUILDERS = {
+    Province: f.make_province,
+    City: f.make_city,
     County: f.make_county,
     Town: f.make_town,
     Industry: _with_m2m(f.make_industry, key_counties=f.make_county),
@@ -340,7 +344,7 @@ BUILDERS = {
     IndustryProblem: lambda: f.make_countermeasure().problem,
     Countermeasure: f.make_countermeasure,
     UserRole: lambda: f.make_user_role(county=f.make_county()),
-    MapJob: lambda: f.make_map_job(county=f.make_county(), requested_by=f.make_user()),
+    MapJob: lambda: f.make_map_job(county=f.make_county(city=f.make_city()), requested_by=f.make_user()),
     ServiceLog: f.make_service_log,
     ServiceLogPhoto: f.make_service_log_photo,
     Achievement: lambda: f.make_achievement(status=Achievement.Status.VERIFIED, reviewed_by=f.make_user()),

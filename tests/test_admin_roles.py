@@ -308,7 +308,7 @@ def test_a_superuser_sees_every_user_and_their_roles(admin_client):
     listed = admin_client.get("/en" + url(User, "changelist"))
 
     assert {root.pk, coordinator.pk} <= {row.pk for row in listed.context["cl"].result_list}
-    assert "Coordinator · city-wide" in listed.text
+    assert "Coordinator · whole deployment" in listed.text
     for path in (url(User, "change", root.pk), url(User, "change", coordinator.pk), url(User, "add")):
         assert admin_client.get(path).status_code == 200, path
 

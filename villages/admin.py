@@ -6,28 +6,22 @@ hundred copies of their county's outline. The change form reads the row's own bo
 whether one is stored and how large it is.
 """
 
-import functools
 
 import shapely
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from villages import geometry
-from villages.models import County, Industry, Town, Village
-
-
-@functools.cache
-def _to_projected():
-    from pyproj import Transformer
-
-    return Transformer.from_crs(geometry.STORAGE_CRS, geometry.PROJECTED_CRS, always_xy=True)
+from villages.models import City, County, Industry, Province, Town, Village
 
 
 def boundary_area_km2(shape) -> float:
     """Area in km², measured in EPSG:4548 (Gauss-Kruger CM 117E, true to well under 1% across Anhui)."""
-    return shapely.transform(shape, _to_projected().transform, interleaved=False).area / 1e6
+    return geometry.project(shape).area / 1e6
 
 
 def _has_boundary():
@@ -71,19 +65,48 @@ class CountyListFilter(admin.RelatedFieldListFilter):
         return [(county.pk, str(county)) for county in counties_without_boundaries().order_by(*ordering)]
 
 
-@admin.register(County)
-class CountyAdmin(BoundaryAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "town_count", "has_boundary"]
+@admin.register(Province)
+class ProvinceAdmin(BoundaryAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "has_boundary"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "boundary_summary"]
+    readonly_fields = ["boundary_summary"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("boundary").annotate(has_boundary=_has_boundary())
+
+
+@admin.register(City)
+class CityAdmin(BoundaryAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "province", "has_boundary"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
-    # Explicit, because a GROUP BY query (the town count) drops Meta.ordering.
-    ordering = ["code"]
-    fields = ["code", "name", "kind", "boundary_summary"]
+    autocomplete_fields = ["province"]
+    list_select_related = ["province"]
+    fields = ["code", "name", "kind", "province", "boundary_summary"]
     readonly_fields = ["boundary_summary"]
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).defer("boundary")
+            super().get_queryset(request).select_related("province").defer("boundary", "province__boundary")
+            .annotate(has_boundary=_has_boundary())
+        )
+
+
+@admin.register(County)
+class CountyAdmin(BoundaryAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "city", "town_count", "has_boundary"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["city"]
+    # Explicit, because a GROUP BY query (the town count) drops Meta.ordering.
+    ordering = ["code"]
+    fields = ["code", "name", "kind", "city", "boundary_summary"]
+    readonly_fields = ["boundary_summary"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("city").defer("boundary", "city__boundary")
             .annotate(has_boundary=_has_boundary(), town_count=Count("towns"))
         )
 
@@ -109,16 +132,36 @@ class TownAdmin(BoundaryAdminMixin, admin.ModelAdmin):
         )
 
 
+class IndustryForm(forms.ModelForm):
+    """A key industry's key county-level units must be units of its city (Industry.check_key_counties)."""
+
+    class Meta:
+        model = Industry
+        fields = ["name", "city", "category", "is_city_key", "key_counties"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("city") is not None:
+            self.instance.city = cleaned["city"]
+            try:
+                self.instance.check_key_counties(cleaned.get("key_counties") or [])
+            except ValidationError as error:
+                self.add_error("key_counties", error.error_dict["key_counties"])
+        return cleaned
+
+
 @admin.register(Industry)
 class IndustryAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "is_city_key", "key_county_names"]
+    form = IndustryForm
+    list_display = ["name", "city", "category", "is_city_key", "key_county_names"]
     list_filter = ["category", "is_city_key"]
-    search_fields = ["name"]
-    autocomplete_fields = ["key_counties"]
+    search_fields = ["name", "city__name"]
+    autocomplete_fields = ["city", "key_counties"]
+    list_select_related = ["city"]
 
     def get_queryset(self, request):
         # One query for the key counties of the whole page, not one per industry.
-        return super().get_queryset(request).prefetch_related(
+        return super().get_queryset(request).select_related("city").defer("city__boundary").prefetch_related(
             Prefetch("key_counties", queryset=counties_without_boundaries())
         )
 

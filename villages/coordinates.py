@@ -8,12 +8,11 @@ fixed-point iteration. Outside China GCJ-02 applies no offset.
 """
 
 import math
-from functools import cache
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from villages.geometry import PROJECTED_CRS, STORAGE_CRS
+from villages.geometry import PROJECTED_CRS, STORAGE_CRS, project, transformer
 
 WGS84 = "WGS84"
 GCJ02 = "GCJ02"
@@ -91,28 +90,11 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     raise ValueError(f"unknown coordinate system {crs!r}; expected {WGS84} or {GCJ02}")
 
 
-@cache
-def _to_projected():
-    from pyproj import Transformer
-
-    # always_xy: longitude first, as everything in Tepai is stored.
-    return Transformer.from_crs(STORAGE_CRS, PROJECTED_CRS, always_xy=True)
-
-
 def distance_m(boundary: BaseGeometry, lon: float, lat: float) -> float:
     """Metres from a WGS-84 point to a boundary stored in EPSG:4490; 0 inside it.
 
     Measured in EPSG:4548 (Gauss-Kruger, CM 117E). WGS-84 is taken as EPSG:4490: the two differ
     by centimetres, far below a phone's accuracy.
     """
-    transformer = _to_projected()
-    projected = shapely.transform(boundary, lambda xy: _project_array(transformer, xy))
-    x, y = transformer.transform(lon, lat)
-    return float(projected.distance(shapely.Point(x, y)))
-
-
-def _project_array(transformer, xy):
-    import numpy as np
-
-    x, y = transformer.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
+    x, y = transformer(STORAGE_CRS, PROJECTED_CRS).transform(lon, lat)
+    return float(project(boundary).distance(shapely.Point(x, y)))

@@ -22,11 +22,13 @@ from django.db import transaction
 from shapely.geometry import Point
 
 from villages import geometry
-from villages.models import County, Industry, Town, Village
+from villages.models import City, County, Industry, Province, Town, Village
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "bengbu"
 SEED = 2022
 
+# The demo city in its province (GB/T 2260).
+PROVINCE, CITY = ("34", "安徽省"), ("3403", "蚌埠市")
 LONGZIHU, BENGSHAN, YUHUI, HUAISHANG = "340302", "340303", "340304", "340311"
 HUAIYUAN, WUHE, GUZHEN = "340321", "340322", "340323"
 HIGH_TECH_ZONE, ECONOMIC_ZONE = "340371", "340372"
@@ -94,6 +96,8 @@ COMMUNITY_WORDS = (
 class DemoGeography:
     """Unsaved rows of the demo's geography, with what the people part needs to know about them."""
 
+    province: Province
+    city: City
     counties: list[County]
     towns: list[Town]
     villages: list[Village]  # administrative villages and communities
@@ -246,16 +250,20 @@ def build_demo_geography(*, seed=SEED) -> DemoGeography:
     rng = np.random.default_rng(seed)
     zone_of_town = {town: code for code, _name, towns in ZONES for town in towns}
 
+    province = Province(code=PROVINCE[0], name=PROVINCE[1])
+    city = City(code=CITY[0], name=CITY[1], province=province)
     civil = _read_counties()
     counties = {
-        code: County(code=code, name=name, kind=county_kind(name), boundary=geometry.to_wkb(shape))
+        code: County(code=code, name=name, kind=county_kind(name), city=city, boundary=geometry.to_wkb(shape))
         for code, name, shape in civil
     }
     shapes = {code: shape for code, _name, shape in civil}
     for code, name, _towns in ZONES:
-        counties[code] = County(code=code, name=name, kind=County.Kind.ZONE, boundary=None)
+        counties[code] = County(code=code, name=name, kind=County.Kind.ZONE, city=city, boundary=None)
 
-    industries = [Industry(name=name, category=category, is_city_key=city) for name, category, city, _c in KEY_INDUSTRIES]
+    industries = [
+        Industry(name=name, category=category, is_city_key=city_key, city=city) for name, category, city_key, _c in KEY_INDUSTRIES
+    ]
     industry_counties = {name: codes for name, _category, _city, codes in KEY_INDUSTRIES}
 
     towns_by_civil = {}
@@ -349,7 +357,7 @@ def build_demo_geography(*, seed=SEED) -> DemoGeography:
             village_industries[village.code] = tuple(chosen)
 
     return DemoGeography(
-        counties=[counties[code] for code in sorted(counties)], towns=towns, villages=villages,
+        province=province, city=city, counties=[counties[code] for code in sorted(counties)], towns=towns, villages=villages,
         industries=industries, industry_counties=industry_counties, village_industries=village_industries,
     )
 
@@ -368,6 +376,8 @@ def save_demo_geography(*, geography: DemoGeography) -> None:
     Assumes none of the rows exist: load_demo checks that before calling.
     """
     with transaction.atomic():
+        geography.province.save(force_insert=True)
+        geography.city.save(force_insert=True)
         County.objects.bulk_create(geography.counties)
         Industry.objects.bulk_create(geography.industries)
         county_ids = {county.code: county.pk for county in geography.counties}

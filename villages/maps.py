@@ -38,7 +38,7 @@ from matplotlib.path import Path
 from matplotlib.patheffects import withStroke
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from villages.geometry import PROJECTED_CRS, STORAGE_CRS
+from villages.geometry import PROJECTED_CRS, STORAGE_CRS, transformer
 
 # The statuses, their colours and hatches: one palette for these maps and the pages' maps alike.
 from villages.palette import (  # noqa: E402
@@ -207,11 +207,8 @@ def drawing_crs(lon_min, lon_max):
     return f"EPSG:{_GK3_FIRST_EPSG + zone}"
 
 
-@functools.cache
 def _transformer(source, target):
-    from pyproj import Transformer
-
-    return Transformer.from_crs(source, target, always_xy=True)
+    return transformer(source, target)
 
 
 def _geometries(frame):

@@ -1,4 +1,11 @@
-"""What must be covered: county-level units, towns, villages and key industries."""
+"""What must be covered: the division tree (province, prefecture-level city, county-level unit, town,
+village) and the key industries of each city.
+
+Every division's code extends its parent's (GB/T 2260 for the first three levels, the statistical
+codes for towns and villages), so a code says where a division lies; the development zones, which
+GB/T 2260 does not list, take codes of their city (340371) and manage towns that keep their civil
+district codes.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from villages import geometry
-from villages.validators import county_code_validator, town_code_validator, village_code_validator
+from villages.validators import (
+    city_code_validator,
+    county_code_validator,
+    province_code_validator,
+    town_code_validator,
+    village_code_validator,
+)
 
 
 class Bounded(models.Model):
@@ -30,8 +43,66 @@ class Bounded(models.Model):
                 raise ValidationError({"boundary": error}) from None
 
 
+class Province(Bounded):
+    """A provincial-level unit (省、自治区、直辖市): the top of the division tree."""
+
+    code = models.CharField(_("division code"), max_length=2, unique=True, validators=[province_code_validator])
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[1-8][0-9]$"), name="province_code_2_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class City(Bounded):
+    """A prefecture-level unit (地级市、地区、自治州、盟) of a province.
+
+    The county-level units a municipality or a province administers directly are grouped under the
+    codes GB/T 2260 gives them (1101 北京市, 4290 省直辖县级行政区划), so that every county-level unit
+    has a city above it.
+    """
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("Prefecture-level city")
+        PREFECTURE = "prefecture", _("Prefecture")
+        AUTONOMOUS_PREFECTURE = "autonomous", _("Autonomous prefecture")
+        LEAGUE = "league", _("League")
+        DIRECT = "direct", _("County-level units administered directly")
+
+    code = models.CharField(_("division code"), max_length=4, unique=True, validators=[city_code_validator])
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.CITY)
+    province = models.ForeignKey(Province, models.PROTECT, related_name="cities", verbose_name=_("province"))
+
+    class Meta:
+        verbose_name = _("prefecture-level city")
+        verbose_name_plural = _("prefecture-level cities")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[1-8][0-9]{3}$"), name="city_code_4_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.code and self.province_id is not None and not self.code.startswith(self.province.code):
+            raise ValidationError({"code": ValidationError(
+                _("City code %(code)s must start with the code of %(province)s (%(province_code)s)."),
+                params={"code": self.code, "province": self.province.name, "province_code": self.province.code},
+            )})
+
+
 class County(Bounded):
-    """A county-level unit (县区): district, county or development zone."""
+    """A county-level unit (县区): district, county or development zone, of one city."""
 
     class Kind(models.TextChoices):
         DISTRICT = "district", _("District")
@@ -39,8 +110,9 @@ class County(Bounded):
         ZONE = "zone", _("Development zone")
 
     code = models.CharField(_("division code"), max_length=6, unique=True, validators=[county_code_validator])
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    city = models.ForeignKey(City, models.PROTECT, related_name="counties", verbose_name=_("prefecture-level city"))
     boundary = models.BinaryField(
         _("boundary (WKB, EPSG:4490)"), null=True, blank=True, editable=False,
         help_text=_("Development zones have none: their towns lie inside the districts'."),
@@ -52,10 +124,20 @@ class County(Bounded):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[1-8][0-9]{5}$"), name="county_code_6_digits"),
+            # Names repeat across the country (朝阳区 in Beijing and in Changchun), not within a city.
+            models.UniqueConstraint(fields=["city", "name"], name="county_name_once_per_city"),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.code and self.city_id is not None and not self.code.startswith(self.city.code):
+            raise ValidationError({"code": ValidationError(
+                _("County-level code %(code)s must start with the code of %(city)s (%(city_code)s)."),
+                params={"code": self.code, "city": self.city.name, "city_code": self.city.code},
+            )})
 
 
 class Town(Bounded):
@@ -106,7 +188,7 @@ class Town(Bounded):
 
 
 class Industry(models.Model):
-    """A key industry (重点产业) of the city, or of some county-level units only."""
+    """A key industry (重点产业) of a city: key in the whole city, or in some of its county-level units only."""
 
     class Category(models.TextChoices):
         GRAIN = "grain", _("Grain and oil crops")
@@ -117,7 +199,8 @@ class Industry(models.Model):
         MACHINERY = "machinery", _("Farm machinery and equipment")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    city = models.ForeignKey(City, models.PROTECT, related_name="industries", verbose_name=_("prefecture-level city"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     is_city_key = models.BooleanField(
         _("key industry of the city"), default=False,
@@ -125,15 +208,30 @@ class Industry(models.Model):
     )
     key_counties = models.ManyToManyField(
         County, blank=True, related_name="key_industries", verbose_name=_("key industry of county-level units"),
+        help_text=_("County-level units of the industry's city."),
     )
 
     class Meta:
         verbose_name = _("key industry")
         verbose_name_plural = _("key industries")
-        ordering = ["name"]
+        ordering = ["name", "city"]
+        constraints = [models.UniqueConstraint(fields=["city", "name"], name="industry_name_once_per_city")]
 
     def __str__(self):
         return self.name
+
+    def check_key_counties(self, counties):
+        """ValidationError on key_counties unless every one of `counties` belongs to the industry's city.
+
+        A many-to-many is saved after its row, so clean() cannot see it: whatever writes the key
+        units (the admin's form, the demo, an import) calls this first.
+        """
+        outside = sorted(county.name for county in counties if county.city_id != self.city_id)
+        if outside:
+            raise ValidationError({"key_counties": ValidationError(
+                _("%(counties)s are not county-level units of %(city)s."),
+                params={"counties": "、".join(outside), "city": self.city.name}, code="outside_city",
+            )})
 
 
 class Village(Bounded):

@@ -11,13 +11,23 @@ from api.fieldwork.serializers import AchievementSerializer, ServiceLogSerialize
 from api.people.serializers import SpecialistSerializer, TeamSerializer
 from api.refs import CountyRefSerializer, TownRefSerializer
 from specialists.access import scope as access
+from specialists.assignments.selectors import village_assignments_for
+from specialists.fieldwork.selectors import achievements_for, service_logs_for
+from specialists.people.selectors import specialists_for, teams_for
 
 RECENT = 10  # logs and achievements a phone shows on its first screen
 
 
+class ScopePlaceSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["all", "province", "city", "county"], help_text=_("all: the whole deployment."))
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class ScopeSerializer(serializers.Serializer):
-    city_wide = serializers.BooleanField()
+    city_wide = serializers.BooleanField(help_text=_("Not limited to one county-level unit."))
     county = CountyRefSerializer(allow_null=True)
+    place = ScopePlaceSerializer(help_text=_("The division the role is limited to; all for the whole deployment and for a specialist."))
     can_write = serializers.BooleanField(
         help_text=_("Whether the user writes the shared records (assignments, reviews): coordinators. A specialist "
                     "still records their own service logs and achievements."),
@@ -56,7 +66,7 @@ class MeView(APIView):
         body = {
             "username": request.user.get_username(),
             "role": scope.role,
-            "scope": {"city_wide": scope.is_city_wide, "county": scope.county, "can_write": scope.can_write},
+            "scope": {"city_wide": scope.is_city_wide, "county": scope.county, "place": scope.place.as_dict(), "can_write": scope.can_write},
             "specialist": None,
             "villages": [],
             "teams": [],
@@ -65,8 +75,8 @@ class MeView(APIView):
         }
         if scope.is_specialist:
             user = request.user
-            body["specialist"] = access.specialists_for(user).get()
-            running = access.village_assignments_for(user).running_on(timezone.localdate()).order_by("village__code")
+            body["specialist"] = specialists_for(user).get()
+            running = village_assignments_for(user).running_on(timezone.localdate()).order_by("village__code")
             body["villages"] = [
                 {
                     "code": a.village.code, "name": a.village.name, "town": a.village.town, "county": a.village.town.county,
@@ -74,7 +84,7 @@ class MeView(APIView):
                 }
                 for a in running
             ]
-            body["teams"] = list(access.teams_for(user))
-            body["recent_logs"] = list(access.service_logs_for(user).order_by("-occurred_at", "-id")[:RECENT])
-            body["recent_achievements"] = list(access.achievements_for(user).order_by("-submitted_at", "-id")[:RECENT])
+            body["teams"] = list(teams_for(user))
+            body["recent_logs"] = list(service_logs_for(user).order_by("-occurred_at", "-id")[:RECENT])
+            body["recent_achievements"] = list(achievements_for(user).order_by("-submitted_at", "-id")[:RECENT])
         return Response(MeSerializer(body, context={"request": request}).data)

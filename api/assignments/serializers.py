@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.refs import CountyRefSerializer, SpecialistRefSerializer, TownRefSerializer, VillageRefSerializer
+from api.scoping import ScopedRelatedFields
 from api.viewsets import IdField
+from specialists.assignments.selectors import assignable_specialists_for
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from specialists.people.models import Specialist, Team
 from villages.models import County, Industry, Village
@@ -21,43 +23,32 @@ class VillageAssignmentSerializer(serializers.ModelSerializer):
         fields = ["id", "specialist", "village", "town", "county", "start_date", "end_date", "note"]
 
 
-class VillageAssignmentCreateSerializer(serializers.ModelSerializer):
-    """A new assignment: the specialist by id, the village by its 12-digit code, within the user's scope."""
+class VillageAssignmentCreateSerializer(ScopedRelatedFields, serializers.ModelSerializer):
+    """A new assignment: the specialist by id, the village by its 12-digit code, within the user's scope
+    (api.scoping): another unit's answers "does not exist", exactly like one that does not exist."""
 
-    specialist = IdField(queryset=Specialist.objects.all())
+    specialist = IdField(queryset=Specialist.objects.none())
     village = serializers.SlugRelatedField(slug_field="code", queryset=Village.objects.none())
+    scoped_fields = {"specialist": assignable_specialists_for}
 
     class Meta:
         model = VillageAssignment
         fields = ["specialist", "village", "start_date", "end_date", "note"]
-        # The model's clean() checks overlaps; the serializer only checks shape.
+        # village_assignment_create checks the rules; the serializer only checks shape.
         validators = []
-
-    def __init__(self, *args, villages=None, specialists=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only villages and specialists the coordinator may name (specialists.access): another
-        # county's answers "does not exist", exactly like one that does not exist at all.
-        if villages is not None:
-            self.fields["village"].queryset = villages
-        if specialists is not None:
-            self.fields["specialist"].queryset = specialists
 
 
 class VillageAssignmentEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text=_("The last day the specialist serves the village."))
 
 
-class VillageAssignmentReassignSerializer(serializers.Serializer):
+class VillageAssignmentReassignSerializer(ScopedRelatedFields):
     """Hand the village to another specialist: the current one serves until the day before `start_date`."""
 
-    specialist = IdField(queryset=Specialist.objects.all(), help_text=_("The successor's id."))
+    specialist = IdField(queryset=Specialist.objects.none(), help_text=_("The successor's id."))
     start_date = serializers.DateField(help_text=_("The successor's first day; the current specialist serves until the day before."))
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-    def __init__(self, *args, specialists=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if specialists is not None:
-            self.fields["specialist"].queryset = specialists
+    scoped_fields = {"specialist": assignable_specialists_for}
 
 
 class VillageAssignmentExtendSerializer(serializers.Serializer):
@@ -82,11 +73,12 @@ class IndustryAssignmentSerializer(serializers.ModelSerializer):
         fields = ["id", "team_id", "team", "industry_id", "industry", "counties", "start_date", "end_date"]
 
 
-class IndustryAssignmentCreateSerializer(serializers.ModelSerializer):
-    """A team for a key industry: city-wide with no counties, or in the named county-level units (by code)."""
+class IndustryAssignmentCreateSerializer(ScopedRelatedFields, serializers.ModelSerializer):
+    """A team for a key industry: city-wide with no counties, or in the named county-level units (by code),
+    each within the user's scope (api.scoping)."""
 
-    team = IdField(queryset=Team.objects.all())
-    industry = IdField(queryset=Industry.objects.all())
+    team = IdField(queryset=Team.objects.none())
+    industry = IdField(queryset=Industry.objects.none())
     counties = serializers.SlugRelatedField(slug_field="code", many=True, required=False, queryset=County.objects.none())
 
     class Meta:
@@ -94,9 +86,3 @@ class IndustryAssignmentCreateSerializer(serializers.ModelSerializer):
         fields = ["team", "industry", "counties", "start_date", "end_date"]
         # The model and industry_assignment_create check the rules; the serializer only checks shape.
         validators = []
-
-    def __init__(self, *args, counties=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if counties is not None:
-            # Another county's code answers "does not exist", exactly like a code that does not exist.
-            self.fields["counties"].child_relation.queryset = counties

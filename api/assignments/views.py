@@ -1,12 +1,9 @@
 """Village and industry assignments: coordinators create, end, hand over and extend them in their scope."""
 
-import contextlib
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,7 +18,6 @@ from api.assignments.serializers import (
     VillageAssignmentReassignSerializer,
     VillageAssignmentSerializer,
 )
-from api.exceptions import Conflict
 from api.exports import (
     DATE,
     JOINED,
@@ -31,13 +27,12 @@ from api.exports import (
 )
 from api.permissions import CoordinatorWrites
 from api.viewsets import ScopedViewSet
-from specialists.access import scope as access
-from specialists.assignments.models import VillageAssignment
+from specialists.assignments.selectors import industry_assignments_for, village_assignments_for
 from specialists.assignments.services import (
-    AssignmentAlreadyEnded,
-    AssignmentOpenEnded,
+    check_may_end_industry_assignment,
     industry_assignment_create,
     industry_assignment_end,
+    village_assignment_create,
     village_assignment_end,
     village_assignment_extend,
     village_assignment_reassign,
@@ -60,7 +55,7 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
     search_fields = ["specialist__name", "village__name", "village__code"]
     ordering_fields = ["start_date", "end_date", "id"]
 
-    scoped = staticmethod(access.village_assignments_for)
+    scoped = staticmethod(village_assignments_for)
     export_columns = (
         Column(_("ID"), "id"), Column(_("Specialist"), "specialist.name"), *place_columns(),
         Column(_("Start date"), "start_date", DATE), Column(_("End date"), "end_date", DATE), Column(_("Note"), "note"),
@@ -71,14 +66,9 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         return Response(self.get_serializer(self.get_queryset().get(pk=assignment.pk)).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        incoming = VillageAssignmentCreateSerializer(
-            data=request.data, villages=access.villages_for(request.user), specialists=access.assignable_specialists_for(request.user),
-        )
+        incoming = VillageAssignmentCreateSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
-        assignment = VillageAssignment(**incoming.validated_data)
-        assignment.full_clean()  # overlap and date rules: a refusal answers 422
-        with _as_conflicts(), transaction.atomic():
-            assignment.save()  # save(), never QuerySet.update(): the coverage spans follow the post_save signal
+        assignment = village_assignment_create(**incoming.validated_data)
         return self._answer(assignment, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -87,8 +77,7 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         assignment = self.get_object()
         incoming = VillageAssignmentEndSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        with _as_conflicts():
-            village_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
+        village_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
         return self._answer(assignment, status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
@@ -96,10 +85,9 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         """Hand the village to another specialist from `start_date`: this assignment ends the day
         before and the successor's begins, both or neither. Answers the successor's assignment."""
         assignment = self.get_object()
-        incoming = VillageAssignmentReassignSerializer(data=request.data, specialists=access.assignable_specialists_for(request.user))
+        incoming = VillageAssignmentReassignSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
-        with _as_conflicts():
-            successor = village_assignment_reassign(assignment=assignment, **incoming.validated_data)
+        successor = village_assignment_reassign(assignment=assignment, **incoming.validated_data)
         return self._answer(successor, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -109,26 +97,8 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
         assignment = self.get_object()
         incoming = VillageAssignmentExtendSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        with _as_conflicts():
-            village_assignment_extend(assignment=assignment, end_date=incoming.validated_data["end_date"])
+        village_assignment_extend(assignment=assignment, end_date=incoming.validated_data["end_date"])
         return self._answer(assignment, status.HTTP_200_OK)
-
-
-@contextlib.contextmanager
-def _as_conflicts():
-    """An assignment write's refusals for the state it found, as 409s that say what that state is."""
-    try:
-        yield
-    except AssignmentAlreadyEnded as ended:
-        if ended.end_date < timezone.localdate():
-            raise Conflict(_("This assignment already ended on %(date)s.") % {"date": ended.end_date}) from None
-        raise Conflict(_("This assignment is planned to end on %(date)s: extend it, or assign a successor.")
-                       % {"date": ended.end_date}) from None
-    except AssignmentOpenEnded:
-        raise Conflict(_("This assignment has no end date to move.")) from None
-    except IntegrityError:
-        # A concurrent write got there between the checks and the insert.
-        raise Conflict() from None
 
 
 @extend_schema_view(
@@ -145,7 +115,7 @@ class IndustryAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedView
     search_fields = ["team__name", "industry__name"]
     ordering_fields = ["start_date", "end_date", "id"]
 
-    scoped = staticmethod(access.industry_assignments_for)
+    scoped = staticmethod(industry_assignments_for)
     export_columns = (
         Column(_("ID"), "id"), Column(_("Team"), "team"), Column(_("Key industry"), "industry"),
         # No units: the team serves the key industry city-wide.
@@ -157,30 +127,22 @@ class IndustryAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedView
         return Response(self.get_serializer(self.get_queryset().get(pk=assignment.pk)).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        scope = access.scope_for(request.user)
-        incoming = IndustryAssignmentCreateSerializer(data=request.data, counties=access.counties_for(request.user))
+        incoming = IndustryAssignmentCreateSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        counties = data.get("counties") or []
-        if scope.is_county and counties != [scope.county]:
-            # A county coordinator's assignment serves their own unit, never the city or another unit.
-            raise exceptions.ValidationError({"counties": [_("Name exactly your own county-level unit (%(code)s).") % {"code": scope.county.code}]})
-        with _as_conflicts(), transaction.atomic():
-            assignment = industry_assignment_create(
-                team=data["team"], industry=data["industry"], counties=counties,
-                start_date=data["start_date"], end_date=data.get("end_date"),
-            )
+        assignment = industry_assignment_create(
+            by=request.user, team=data["team"], industry=data["industry"], counties=data.get("counties") or [],
+            start_date=data["start_date"], end_date=data.get("end_date"),
+        )
         return self._answer(assignment, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         """End the assignment on `end_date`; the row stays, so coverage history stays true."""
         assignment = self.get_object()
-        scope = access.scope_for(request.user)
-        if scope.is_county and [c.pk for c in assignment.counties.all()] != [scope.county.pk]:
-            raise exceptions.PermissionDenied(_("Only a city coordinator may end a city-wide assignment or one shared with other county-level units."))
+        # Who may end it is checked before the request's body: a refusal says so whatever was sent.
+        check_may_end_industry_assignment(by=request.user, assignment=assignment)
         incoming = IndustryAssignmentEndSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        with _as_conflicts():
-            industry_assignment_end(assignment=assignment, end_date=incoming.validated_data["end_date"])
+        industry_assignment_end(by=request.user, assignment=assignment, end_date=incoming.validated_data["end_date"])
         return self._answer(assignment, status.HTTP_200_OK)

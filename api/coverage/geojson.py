@@ -1,68 +1,12 @@
 """GeoJSON: shapes in EPSG:4490 as RFC 7946 MultiPolygons, simplified in metres, and the schema of the layers."""
 
-from functools import cache
-
-import numpy as np
-import shapely
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from api.coverage.params import AT_RISK, COMMUNITY, COVERED, UNCOVERED
-from villages import geometry
-
-COORDINATE_DECIMALS = 6
-
-
-@cache
-def _transformers():
-    from pyproj import Transformer
-
-    # always_xy: longitude first, as everything in Tepai is stored.
-    return (Transformer.from_crs(geometry.STORAGE_CRS, geometry.PROJECTED_CRS, always_xy=True),
-            Transformer.from_crs(geometry.PROJECTED_CRS, geometry.STORAGE_CRS, always_xy=True))
-
-
-def _transform(geoms, transformer):
-    # One call for every coordinate of every geometry.
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-
-
-def geojson_geometries(geoms, tolerance_m=0.0):
-    """Shapes in EPSG:4490 -> GeoJSON MultiPolygon dicts (None for a missing or empty shape).
-
-    Vectorised: simplified (in EPSG:4548, topology preserved, tolerance in metres) and oriented as
-    whole arrays, coordinates rounded to 6 decimals as one numpy array; only the nesting into
-    lists is done per ring.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    out = [None] * len(geoms)
-    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
-    if not len(present):
-        return out
-    shapes = geoms[present]
-    if tolerance_m > 0:
-        forward, back = _transformers()
-        shapes = _transform(shapely.simplify(_transform(shapes, forward), tolerance_m, preserve_topology=True), back)
-    # RFC 7946: exterior rings counter-clockwise, holes clockwise.
-    shapes = shapely.orient_polygons(shapes, exterior_cw=False)
-    # Stored boundaries are multipolygons, but simplifying may hand back a one-part one as a polygon.
-    single = np.flatnonzero(shapely.get_type_id(shapes) == shapely.GeometryType.POLYGON)
-    if len(single):
-        shapes[single] = shapely.multipolygons(shapes[single], indices=np.arange(len(single)))
-    _kind, coords, (ring_offsets, polygon_offsets, part_offsets) = shapely.to_ragged_array(shapes)
-    flat = np.round(coords, COORDINATE_DECIMALS).tolist()
-
-    def split(items, offsets):
-        offsets = offsets.tolist()
-        return [items[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
-
-    multipolygons = split(split(split(flat, ring_offsets), polygon_offsets), part_offsets)
-    for index, parts in zip(present.tolist(), multipolygons, strict=True):
-        out[index] = {"type": "MultiPolygon", "coordinates": parts} if parts else None
-    return out
+from villages.palette import AT_RISK, COMMUNITY, COVERED, UNCOVERED
 
 
 def _literal(value):

@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.coverage.params import AT_RISK, UNCOVERED, AsOfField
+from api.scoping import ScopedRelatedFields
 from api.refs import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
-from specialists.access import scope as access
 from specialists.coverage.models import MapJob
-from villages.models import County, Town
+from villages.models import City, County, Province, Town
 
 
 class VillageTotalsSerializer(serializers.Serializer):
@@ -27,9 +27,23 @@ class IndustryTotalsSerializer(serializers.Serializer):
     rate = serializers.FloatField()
 
 
+class PlaceSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["all", "province", "city", "county", "town"], help_text=_("all: everything in your scope."))
+    code = serializers.CharField(help_text=_("The division's code; empty for all."))
+    name = serializers.CharField(help_text=_("The division's name; for all, the narrowest division that holds it all."))
+
+
+class CityCoverageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    villages = VillageTotalsSerializer()
+    industries = IndustryTotalsSerializer(help_text=_("Coverage of the key industries of this city."))
+
+
 class CountyCoverageSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+    city = serializers.CharField(help_text=_("Prefecture-level city code."))
     villages = VillageTotalsSerializer()
     industries = IndustryTotalsSerializer(help_text=_("Coverage of the key industries of this county-level unit."))
 
@@ -43,11 +57,13 @@ class TownCoverageSerializer(serializers.Serializer):
 
 class CoverageSummarySerializer(serializers.Serializer):
     as_of = serializers.DateField()
-    county = CountyRefSerializer(allow_null=True, help_text=_("The county-level unit summarised; null for the whole city."))
+    place = PlaceSerializer(help_text=_("The place summarised."))
+    county = CountyRefSerializer(allow_null=True, help_text=_("The county-level unit summarised; null for a wider place."))
     at_risk_days = serializers.IntegerField()
     villages = VillageTotalsSerializer()
     industries = IndustryTotalsSerializer()
     dual_coverage = serializers.BooleanField(help_text=_("No uncovered village and no uncovered key industry."))
+    cities = CityCoverageSerializer(many=True, help_text=_("Per prefecture-level city, for a province or wider; else empty."))
     counties = CountyCoverageSerializer(many=True)
     towns = TownCoverageSerializer(many=True, help_text=_("Per town: given a county-level unit (or a county role), or with by=town; else empty."))
 
@@ -102,13 +118,24 @@ class SuggestionSerializer(serializers.Serializer):
     matches_expertise = serializers.BooleanField(help_text=_("Expertise in a key industry of the village's county-level unit or of the city."))
 
 
-class MapJobSerializer(serializers.ModelSerializer):
-    """A map job: what to map (asked for with kind, format, as_of, county, town) and how far it got.
+class MapJobSerializer(ScopedRelatedFields, serializers.ModelSerializer):
+    """A map job: what to map (asked for with kind, format, as_of and the place: province, city, county,
+    town) and how far it got. The divisions named are drawn from your scope (api.scoping).
 
     One serializer both ways, so that the request and the answer share their kind and format enums.
     """
 
     as_of = AsOfField(required=False, help_text=_("The day the map shows (2000 to 2100); today when not given."))
+    province = serializers.SlugRelatedField(
+        slug_field="code", queryset=Province.objects.none(), required=False, allow_null=True,
+        help_text=_("Code of a province in your scope: a map of that province."),
+    )
+    province_name = serializers.CharField(source="province.name", read_only=True, allow_null=True, default=None)
+    city = serializers.SlugRelatedField(
+        slug_field="code", queryset=City.objects.none(), required=False, allow_null=True,
+        help_text=_("Code of a prefecture-level city in your scope: a map of that city (the industry map is of one city)."),
+    )
+    city_name = serializers.CharField(source="city.name", read_only=True, allow_null=True, default=None)
     county = serializers.SlugRelatedField(
         slug_field="code", queryset=County.objects.none(), required=False, allow_null=True,
         help_text=_("Code of a county-level unit in your scope; a county role's maps are of its own unit without it."),
@@ -124,25 +151,9 @@ class MapJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MapJob
-        fields = ["id", "kind", "format", "as_of", "county", "county_name", "town", "town_name", "status", "progress", "error",
-                  "created_at", "finished_at", "download_url"]
+        fields = ["id", "kind", "format", "as_of", "province", "province_name", "city", "city_name", "county", "county_name",
+                  "town", "town_name", "status", "progress", "error", "created_at", "finished_at", "download_url"]
         read_only_fields = ["status", "progress", "created_at", "finished_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Another county's code answers "does not exist", exactly like a code that does not exist.
-            self.fields["county"].queryset = access.counties_for(request.user)
-            self.fields["town"].queryset = access.towns_for(request.user)
-
-    def validate(self, data):
-        county, town = data.get("county"), data.get("town")
-        if county is not None and town is not None and town.county_id != county.pk:
-            raise serializers.ValidationError({"town": _("The town is not in the county-level unit given.")})
-        if data.get("kind") == MapJob.Kind.INDUSTRIES and (county is not None or town is not None):
-            raise serializers.ValidationError({"kind": _("The industry map is of the whole city; leave out the county-level unit and town.")})
-        return data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_error(self, job):

@@ -26,7 +26,6 @@ import os
 
 import shapely
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -46,8 +45,8 @@ from api.coverage.geojson import (
     TownFeatureCollectionSerializer,
     VillageFeatureCollectionSerializer,
     _feature,
-    geojson_geometries,
 )
+from villages.geometry import geojson_geometries
 from api.coverage.params import (
     GAP_KINDS,
     TOLERANCE_REFUSED,
@@ -75,13 +74,21 @@ from api.exceptions import Conflict
 from api.files import file_response
 from api.permissions import NO_ROLE
 from specialists.access import scope as access
+from specialists.access.places import place_for
 from specialists.coverage import queries as coverage
+from specialists.coverage.suggestions import specialist_suggestions
+from villages.palette import AT_RISK
+from villages.places import COUNTY, TOWN, within
 from specialists.coverage.map_jobs import map_job_create
 from specialists.coverage.models import MapJob
 from villages import geometry
 from villages.models import Town, Village
+from specialists.access.divisions import counties_for, towns_for, villages_for
+from specialists.assignments.selectors import industry_assignments_for
+from specialists.coverage.selectors import map_jobs_for
+from specialists.people.selectors import specialists_for
 
-COVERED, AT_RISK, UNCOVERED, COMMUNITY = "covered", "at_risk", "uncovered", "community"
+PLACE_LEVELS = ("province", "city", "county", "town")
 
 
 def _scope(request):
@@ -124,10 +131,10 @@ class VillageGeoJSONView(GeoJSONView):
 
         params = _params(VillageGeoJSONParams, request)
         tolerance = _tolerance(params)
-        county, town = _place(request, params)
+        place = _place(request, params)
         as_of = _as_of(params)
         # Two queries: the villages with their place and status, and the specialists serving each.
-        frame = village_frame(as_of=as_of, county=county, town=town)
+        frame = village_frame(as_of=as_of, place=place)
         if params["kind"] != "all":
             frame = frame[frame["kind"] == params["kind"]]
         shapes = geojson_geometries(frame.geometry.values, tolerance)
@@ -169,12 +176,12 @@ class TownGeoJSONView(GeoJSONView):
     def get(self, request):
         params = _params(OutlineParams, request)
         tolerance = _tolerance(params)
-        county, town = _place(request, params)
-        rows = access.towns_for(request.user)
-        if town is not None:
-            rows = rows.filter(pk=town.pk)
-        elif county is not None:
-            rows = rows.filter(county=county)
+        place = _place(request, params)
+        rows = towns_for(request.user)
+        if place.level == TOWN:
+            rows = rows.filter(pk=place.division.pk)
+        else:
+            rows = rows.filter(within("county", COUNTY, place))
         rows = list(rows.order_by("code").values_list("code", "name", "kind", "county__code", "county__name", "boundary"))
         fill = _village_outlines([row[0] for row in rows if row[5] is None])
         shapes = [geometry.from_wkb(row[5]) if row[5] is not None else fill.get(row[0]) for row in rows]
@@ -195,10 +202,12 @@ class CountyGeoJSONView(GeoJSONView):
     def get(self, request):
         params = _params(OutlineParams, request)
         tolerance = _tolerance(params)
-        county, _town = _place(request, params)
-        rows = access.counties_for(request.user)
-        if county is not None:
-            rows = rows.filter(pk=county.pk)
+        place = _place(request, params)
+        rows = counties_for(request.user)
+        if place.level == TOWN:
+            rows = rows.filter(pk=place.county.pk)
+        else:
+            rows = rows.filter(within("", COUNTY, place))
         rows = list(rows.order_by("code").values_list("code", "name", "kind", "boundary"))
         missing = [code for code, _name, _kind, boundary in rows if boundary is None]
         fill = {}
@@ -217,51 +226,29 @@ class CountyGeoJSONView(GeoJSONView):
         return Response({"type": "FeatureCollection", "features": features})
 
 
-def _village_totals(tally):
-    return {"total": tally.villages_total, "covered": tally.villages_covered, "uncovered": tally.villages_uncovered,
-            "at_risk": tally.villages_at_risk, "rate": round(tally.village_rate, 4)}
-
-
-def _industry_totals(tally):
-    return {"total": tally.industries_total, "covered": tally.industries_covered,
-            "uncovered": tally.industries_total - tally.industries_covered, "rate": round(tally.industry_rate, 4)}
-
-
 class CoverageSummaryView(APIView):
-    """Dual coverage on a day for your scope: totals, and a row per county-level unit (and per town).
+    """Dual coverage on a day for a place in your scope: totals, and a row per city (of a province or
+    wider), per county-level unit (and per town). The one shape of coverage_for (Coverage.as_dict).
 
-    From coverage_for: four queries, plus your role's and the unit's, whatever the number of villages.
+    From coverage_for: four queries, plus your role's and the place's, whatever the number of villages.
     """
 
     @extend_schema(parameters=[SummaryParams], responses={200: CoverageSummarySerializer})
     def get(self, request):
         params = _params(SummaryParams, request)
-        county, _town = _place(request, params)
-        result = coverage.coverage_for(as_of=_as_of(params), county=county)
-        with_towns = county is not None or params["by"] == "town"
-        body = {
-            "as_of": result.as_of, "county": county, "at_risk_days": result.at_risk_days,
-            "villages": _village_totals(result.city), "industries": _industry_totals(result.city),
-            "dual_coverage": not result.has_gap,
-            "counties": [
-                {"code": tally.code, "name": tally.name, "villages": _village_totals(tally), "industries": _industry_totals(tally)}
-                for tally in result.counties
-            ],
-            "towns": [
-                {"code": tally.code, "name": tally.name, "county": result.town_counties[tally.code], "villages": _village_totals(tally)}
-                for tally in result.towns
-            ] if with_towns else [],
-        }
-        return Response(CoverageSummarySerializer(body).data)
+        place = _place(request, params)
+        result = coverage.coverage_for(as_of=_as_of(params), place=place)
+        with_towns = place.level in (COUNTY, TOWN) or params["by"] == "town"
+        return Response(CoverageSummarySerializer(result.as_dict(towns=with_towns)).data)
 
 
-def _industry_gaps(as_of, county):
+def _industry_gaps(as_of, place):
     """Key industries no team covers, as GapSerializer reads them: one query. A town narrows to its unit."""
     return [
         {"kind": "industry", "village": None, "town": None, "last_end_date": None,
-         "county": {"code": unit["county_code"], "name": unit["county"]} if unit["county_code"] else None,
-         "industry": {"id": unit["industry_id"], "name": unit["industry"]}}
-        for unit in coverage.key_industry_units(as_of=as_of, county=county) if not unit["covered"]
+         "county": {"code": unit.county_code, "name": unit.county} if unit.county_code else None,
+         "industry": {"id": unit.industry_id, "name": unit.industry}}
+        for unit in coverage.industry_units(as_of=as_of, place=place) if not unit.covered
     ]
 
 
@@ -284,13 +271,13 @@ class CoverageGapView(GenericAPIView):
     @extend_schema(parameters=[GapParams], responses={200: GapSerializer(many=True)})
     def get(self, request):
         params = _params(GapParams, request)
-        county, town = _place(request, params)
+        place = _place(request, params)
         as_of = _as_of(params)
         kind = params["kind"]
         if kind == "industry":
-            page = self.paginate_queryset(_industry_gaps(as_of, county))
+            page = self.paginate_queryset(_industry_gaps(as_of, place))
         else:
-            spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, county=county, town=town)
+            spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, place=place)
             page = [_village_gap(span, kind) for span in self.paginate_queryset(spans)]
         return self.get_paginated_response(GapSerializer(page, many=True).data)
 
@@ -311,14 +298,14 @@ class CoverageGapExportView(GenericAPIView):
     @extend_schema(parameters=[GapExportParams], responses=exports.EXPORT_RESPONSES, description=exports.EXPORT_DESCRIPTION)
     def get(self, request):
         params = _params(GapExportParams, request)
-        county, town = _place(request, params)
+        place = _place(request, params)
         as_of = _as_of(params)
         kind, fmt = params["kind"], params["format"]
         if kind == "industry":
-            rows = _industry_gaps(as_of, county)
+            rows = _industry_gaps(as_of, place)
             exports.check_row_count(len(rows), fmt)
         else:
-            spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, county=county, town=town)
+            spans = coverage.village_gap_spans(as_of=as_of, at_risk=kind == AT_RISK, place=place)
             exports.check_row_count(spans.count(), fmt)
             spans = exports.chunked(spans[:settings.TEPAI_EXPORT_MAX_ROWS])
             rows = (_village_gap(span, kind) for span in spans)
@@ -329,45 +316,39 @@ class CoverageGapExportView(GenericAPIView):
 
 
 class IndustryMatrixView(APIView):
-    """Which team covers each key industry in each county-level unit of your scope on a day.
+    """Which team covers each key industry in each county-level unit of a place in your scope on a day.
 
-    `covered` is coverage_for's; `teams` lists the running assignments that make it so, limited to
-    those you may see (a specialist sees their own teams' only). Four queries at most, whatever the
-    number of industries, units or teams.
+    `covered` and the covering assignments are coverage_for's (`industry_units`, its one rule);
+    `teams` names the teams of those you may see (a specialist sees their own teams' only). Three
+    queries at most, whatever the number of industries, units or teams.
     """
 
     @extend_schema(parameters=[CountyParams], responses={200: IndustryMatrixSerializer})
     def get(self, request):
         params = _params(CountyParams, request)
-        county, _town = _place(request, params)
+        place = _place(request, params)
         as_of = _as_of(params)
-        units = coverage.key_industry_units(as_of=as_of, county=county)
-        # The running team assignments you may see, with their units (none: city-wide): one query and a prefetch.
-        running = access.industry_assignments_for(request.user).running_on(as_of).order_by("team__name", "id")
-        teams = {}
-        for assignment in running:
-            teams.setdefault(assignment.industry_id, []).append(
-                (assignment.team, {c.pk for c in assignment.counties.all()}, {c.code for c in assignment.counties.all()})
-            )
+        units = coverage.industry_units(as_of=as_of, place=place)
+        # The teams of the running assignments you may see: one query.
+        visible = {
+            pk: name for pk, name in
+            industry_assignments_for(request.user).running_on(as_of).prefetch_related(None).values_list("pk", "team__name")
+        }
 
         def covering(unit):
-            found = {}
-            for team, _pks, codes in teams.get(unit["industry_id"], ()):
-                # The rule of coverage_for: city-wide, or limited to a list naming the unit.
-                if unit["county_code"] is None or not codes or unit["county_code"] in codes:
-                    found.setdefault(team.pk, team)
-            return list(found.values())
+            teams = {team_id: visible[assignment_id] for assignment_id, team_id in unit.assignments if assignment_id in visible}
+            return [{"id": pk, "name": name} for pk, name in sorted(teams.items(), key=lambda item: (item[1], item[0]))]
 
         rows = [
-            {"county": {"code": unit["county_code"], "name": unit["county"]} if unit["county_code"] else None,
-             "industry": {"id": unit["industry_id"], "name": unit["industry"]}, "covered": unit["covered"],
+            {"county": {"code": unit.county_code, "name": unit.county} if unit.county_code else None,
+             "industry": {"id": unit.industry_id, "name": unit.industry}, "covered": unit.covered,
              "teams": covering(unit)}
             for unit in units
         ]
-        counties = sorted({(unit["county_code"], unit["county"]) for unit in units if unit["county_code"]})
-        industries = sorted({(unit["industry"], unit["industry_id"]) for unit in units})
+        counties = sorted({(unit.county_code, unit.county) for unit in units if unit.county_code})
+        industries = sorted({(unit.industry, unit.industry_id) for unit in units})
         body = {
-            "as_of": as_of, "county": county, "rows": rows,
+            "as_of": as_of, "county": place.county, "rows": rows,
             "counties": [{"code": code, "name": name} for code, name in counties],
             "industries": [{"id": pk, "name": name} for name, pk in industries],
         }
@@ -389,11 +370,11 @@ class VillageSuggestionView(APIView):
     def get(self, request, code):
         params = _params(SuggestionParams, request)
         # The village with its boundary, to measure from when it has no stored point.
-        village = access.villages_for(request.user).defer(None).filter(code=code).first()
+        village = villages_for(request.user).defer(None).filter(code=code).first()
         if village is None:
             raise Http404
-        rows = coverage.specialist_suggestions(
-            village=village, candidates=access.specialists_for(request.user), as_of=_as_of(params), limit=params["limit"],
+        rows = specialist_suggestions(
+            village=village, candidates=specialists_for(request.user), as_of=_as_of(params), limit=params["limit"],
         )
         for row in rows:
             row["organisation"] = {"id": row.pop("organisation_id"), "name": row["organisation"]}
@@ -421,23 +402,16 @@ class MapJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        return access.map_jobs_for(self.request.user)
+        return map_jobs_for(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        scope = _scope(request)
         incoming = self.get_serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         kind, fmt = data.get("kind", MapJob.Kind.VILLAGES), data.get("format", MapJob.Format.PNG)
-        county, town = data.get("county"), data.get("town")
-        if scope.is_county:
-            if kind == MapJob.Kind.INDUSTRIES:
-                raise DjangoValidationError({"kind": _("The industry map shows the whole city; your maps are of %(county)s.")
-                                             % {"county": scope.county.name}})
-            county = county or scope.county
-        job = map_job_create(
-            requested_by=request.user, kind=kind, fmt=fmt, as_of=data.get("as_of"), county=county, town=town,
-        )
+        # The divisions named (already found in your scope by the serializer), resolved as every route's place is.
+        place = place_for(request.user, **{level: data[level].code for level in PLACE_LEVELS if data.get(level) is not None})
+        job = map_job_create(requested_by=request.user, kind=kind, fmt=fmt, as_of=data.get("as_of"), place=place)
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data, status=status.HTTP_201_CREATED)
 

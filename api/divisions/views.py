@@ -10,8 +10,8 @@ from api.exports import (
     place_columns,
 )
 from api.viewsets import CODE, ScopedViewSet
-from specialists.access import scope as access
 from villages.models import Village
+from specialists.access.divisions import counties_for, industries_for, towns_for, villages_for
 
 
 class CountyViewSet(ScopedViewSet):
@@ -24,7 +24,7 @@ class CountyViewSet(ScopedViewSet):
     lookup_field = "code"
     lookup_value_regex = CODE
 
-    scoped = staticmethod(access.counties_for)
+    scoped = staticmethod(counties_for)
 
 
 class TownViewSet(ScopedViewSet):
@@ -37,7 +37,7 @@ class TownViewSet(ScopedViewSet):
     lookup_field = "code"
     lookup_value_regex = CODE
 
-    scoped = staticmethod(access.towns_for)
+    scoped = staticmethod(towns_for)
 
 
 class VillageViewSet(ExportMixin, ScopedViewSet):
@@ -50,7 +50,7 @@ class VillageViewSet(ExportMixin, ScopedViewSet):
     lookup_field = "code"
     lookup_value_regex = CODE
 
-    scoped = staticmethod(access.villages_for)
+    scoped = staticmethod(villages_for)
     export_columns = (
         Column(_("Code"), "code"), Column(_("Name"), "name"), Column(_("Kind"), "kind", choices=Village.Kind.choices),
         *place_columns(village=None), Column(_("Longitude"), "lon"), Column(_("Latitude"), "lat"),
@@ -65,4 +65,4 @@ class IndustryViewSet(ScopedViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "category"]
 
-    scoped = staticmethod(access.industries_for)
+    scoped = staticmethod(industries_for)

@@ -4,8 +4,10 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from api.filters import FilterSet, IntegerFilter, _id_filter
-from specialists.access import scope as access
 from specialists.fieldwork.models import Achievement, Enterprise, ServiceLog
+from specialists.fieldwork.selectors import achievements_belonging_to
+from villages.models import County
+from villages.places import Place
 
 
 class EnterpriseFilter(FilterSet):
@@ -45,5 +47,7 @@ class AchievementFilter(FilterSet):
         fields = ["status", "kind", "specialist", "county", "village", "year"]
 
     def belonging_to_county(self, queryset, name, value):
-        # The unit whose coordinators review it: the desk's review queue asks for exactly these.
-        return queryset.filter(access.achievements_belonging_to(county__code=value))
+        # The unit whose coordinators review it: the desk's review queue asks for exactly these. The
+        # queryset is already scoped, so a unit outside the scope finds nothing either way.
+        county = County.objects.filter(code=value).defer("boundary").first()
+        return queryset.filter(achievements_belonging_to(Place(county))) if county is not None else queryset.none()

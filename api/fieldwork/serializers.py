@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.scoping import ScopedRelatedFields
 from api.refs import IndustryRefSerializer, SpecialistRefSerializer, VillageRefSerializer
 from api.viewsets import IdField
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
@@ -150,7 +151,7 @@ def _blank_choice(choices, help_text):
     return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, default="", help_text=help_text)
 
 
-class AchievementCreateSerializer(serializers.Serializer):
+class AchievementCreateSerializer(ScopedRelatedFields):
     """An achievement as a phone sends it. Shape only: achievement_submit decides the rules."""
 
     uuid = serializers.UUIDField(help_text=RETRY_HELP)
@@ -166,7 +167,7 @@ class AchievementCreateSerializer(serializers.Serializer):
         r"^[0-9]{12}$", required=False, allow_null=True, default=None,
         help_text=_("Twelve-digit code of a village you serve or served; required for a village collective's income increase."),
     )
-    industry = IdField(queryset=Industry.objects.all(), required=False, allow_null=True, default=None)
+    industry = IdField(queryset=Industry.objects.none(), required=False, allow_null=True, default=None)
     amount_yuan = serializers.IntegerField(
         min_value=0, required=False, allow_null=True, default=None,
         help_text=_("Whole yuan, above zero: only for the two income increases."),

@@ -52,6 +52,7 @@ from specialists.fieldwork.achievements import (
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
 from specialists.fieldwork.photos import thumbnail
 from specialists.fieldwork.service_logs import service_log_photo_add, service_log_record
+from specialists.fieldwork.selectors import achievements_for, enterprises_for, service_logs_for
 
 
 class EnterpriseViewSet(ExportMixin, ScopedViewSet):
@@ -62,7 +63,7 @@ class EnterpriseViewSet(ExportMixin, ScopedViewSet):
     search_fields = ["name", "credit_code"]
     ordering_fields = ["date", "name"]
 
-    scoped = staticmethod(access.enterprises_for)
+    scoped = staticmethod(enterprises_for)
     export_columns = (
         Column(_("ID"), "id"), Column(_("Name"), "name"), Column(_("Unified social credit code"), "credit_code"),
         Column(_("Kind of entity"), "kind", choices=Enterprise.Kind.choices),
@@ -112,7 +113,7 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
     # A UUID with or without its hyphens; anything else is not a log's address at all (404).
     lookup_value_regex = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
-    scoped = staticmethod(access.service_logs_for)
+    scoped = staticmethod(service_logs_for)
     export_columns = (
         Column(_("UUID"), "uuid"), Column(_("Specialist"), "specialist.name"), Column(_("Village code"), "village"),
         Column(_("Kind of service"), "kind", choices=ServiceLog.Kind.choices), Column(_("Date and time"), "occurred_at", DATETIME),
@@ -253,7 +254,7 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
     # A UUID with or without its hyphens; anything else is not an achievement's address at all (404).
     lookup_value_regex = UUID_PATTERN
 
-    scoped = staticmethod(access.achievements_for)
+    scoped = staticmethod(achievements_for)
     export_columns = (
         Column(_("UUID"), "uuid"), Column(_("Specialist"), "specialist.name"),
         Column(_("Kind of achievement"), "kind", choices=Achievement.Kind.choices), Column(_("Title"), "title"),
@@ -274,7 +275,7 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=achievement.pk)).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        incoming = AchievementCreateSerializer(data=request.data)
+        incoming = AchievementCreateSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         try:

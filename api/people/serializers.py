@@ -5,8 +5,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.refs import OrganisationRefSerializer, SpecialistRefSerializer
-from specialists.access.scope import shows_personal_data
+
 from specialists.people.models import Organisation, Specialist, Team, TeamMembership
+from specialists.people.selectors import shows_personal_data
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

@@ -27,14 +27,17 @@ def users_coordinators_manage():
 
 @admin.register(UserRole)
 class UserRoleAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "county", "specialist"]
+    list_display = ["user", "role", "province", "city", "county", "specialist"]
     list_filter = ["role", ("county", CountyListFilter)]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "specialist__name", "county__name"]
-    autocomplete_fields = ["user", "county", "specialist"]
-    list_select_related = ["user", "county", "specialist"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "specialist__name", "county__name", "city__name",
+                     "province__name"]
+    autocomplete_fields = ["user", "province", "city", "county", "specialist"]
+    list_select_related = ["user", "province", "city", "county", "specialist"]
 
     def get_queryset(self, request):
-        rows = super().get_queryset(request).select_related("user", "county", "specialist").defer("county__boundary")
+        rows = super().get_queryset(request).select_related("user", "province", "city", "county", "specialist").defer(
+            "province__boundary", "city__boundary", "county__boundary",
+        )
         if not request.user.is_superuser:
             rows = rows.filter(user__in=users_coordinators_manage().values("pk"))
         return rows
@@ -53,8 +56,8 @@ class UserRoleInline(admin.StackedInline):
     """The user's role on the user's own page: what they are in Tepai, and where."""
 
     model = UserRole
-    fields = ["role", "county", "specialist"]
-    autocomplete_fields = ["county", "specialist"]
+    fields = ["role", "province", "city", "county", "specialist"]
+    autocomplete_fields = ["province", "city", "county", "specialist"]
 
 
 admin.site.unregister(User)
@@ -65,11 +68,13 @@ class TepaiUserAdmin(UserAdmin):
     """Django's user admin, with each user's role, and closed to escalation for coordinators."""
 
     list_display = ["username", "first_name", "last_name", "role", "is_staff", "is_active"]
-    list_select_related = ["tepai_role__county"]
+    list_select_related = ["tepai_role__province", "tepai_role__city", "tepai_role__county"]
     inlines = [UserRoleInline]
 
     def get_queryset(self, request):
-        rows = super().get_queryset(request).select_related("tepai_role__county").defer("tepai_role__county__boundary")
+        rows = super().get_queryset(request).select_related("tepai_role__province", "tepai_role__city", "tepai_role__county").defer(
+            "tepai_role__province__boundary", "tepai_role__city__boundary", "tepai_role__county__boundary",
+        )
         if not request.user.is_superuser:
             # Superusers, and users with powers beyond a role, are not there for a coordinator: not in
             # the list, the search or the autocomplete, and their pages (password included) answer
@@ -94,4 +99,4 @@ class TepaiUserAdmin(UserAdmin):
         role = getattr(obj, "tepai_role", None)  # a missing reverse one-to-one raises AttributeError
         if role is None:
             return None  # shown as the admin's empty value
-        return f"{role.get_role_display()} · {role.county.name if role.county_id else _('city-wide')}"
+        return f"{role.get_role_display()} · {role.node.name if role.node is not None else _('whole deployment')}"

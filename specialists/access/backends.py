@@ -11,14 +11,16 @@ session keeps ModelBackend as its backend. It is listed after ModelBackend in
 AUTHENTICATION_BACKENDS for that reason.
 
 Who gets what:
-- a city coordinator (no county-level unit): view, add and change every model of villages and
+- a coordinator of the whole deployment (no division on their role; "city coordinator" in the
+  Bengbu demo, whose deployment is one city): view, add and change every model of villages and
   specialists, and auth's users; delete only team memberships (removing a member on the team's
   page) and user roles (taking a role away). Nothing else is deleted: an assignment is ended by its
   end date, never removed, and a user is switched off with "active" rather than deleted, since
   reviews and map jobs name them. Which fields of a user they may change, and which users, is the
   user admin's business (specialists/admin.py: no superusers, no permissions or groups).
-- a county coordinator, a leader, a specialist, a user without a role: nothing. County roles work
-  in the desk and the API, which are scoped to their unit; the admin is not.
+- a coordinator limited to a division (a province, a city or a county-level unit), a leader, a
+  specialist, a user without a role: nothing. They work in the desk and the API, which are
+  scoped to their division; the admin is not.
 """
 
 import functools
@@ -43,7 +45,7 @@ def city_coordinator_permissions() -> frozenset:
 
 def _is_city_coordinator(user_obj):
     scope = scope_for(user_obj)
-    return scope.role == UserRole.Role.COORDINATOR and scope.county is None
+    return scope.role == UserRole.Role.COORDINATOR and scope.is_unlimited
 
 
 class RoleBackend(BaseBackend):

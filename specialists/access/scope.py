@@ -1,54 +1,71 @@
-"""Who may see what: a user's scope, and selectors that return only the rows inside it.
+"""Who may see what: a user's scope, and the one function every selector draws its rows through.
 
-Every queryset the API (and the pages) show comes from a `*_for(user)` selector here, so that
-scope holds in lists, filters, search and counts alike, not only for detail objects: a row outside
-the scope simply is not there, and its detail answers 404. Each selector also loads the related
-rows its callers show, so a list costs a fixed number of queries whatever its length.
+A scope is a role and where it holds: a coordinator or leader limited to one node of the division
+tree (a province, a city or a county-level unit) or to none (the whole deployment); a specialist
+to their own record. `scoped(user, rows)` limits any queryset to the user's scope by a table
+(RULES) that says, for each model, how its rows lead to a division and to a specialist. Every
+selector (`*_for(user)` in each concept's selectors module) calls it, so that scope holds in lists,
+filters, search, counts, exports, maps and related fields alike: a row outside the scope is not
+there, and its detail answers 404.
 
-Roles (see UserRole): a coordinator or leader with no county-level unit is city-wide, with one is
-limited to it; a specialist user sees their own record and what hangs off it. Divisions (counties,
-towns, villages) and key industries are not personal: specialists see them all, county roles see
-their own unit's. A user without a UserRole (and not a superuser) sees nothing.
+Reading the table: a row lies in a division when any of its `places` lookups ends in that division
+or under it (a village assignment's "village__town__county" under a city). A specialist sees the
+rows whose `specialists` lookup leads to their own record, and every row of a model marked
+`public` (divisions, key industries: they say nothing about any person). `requester` rows are
+personal to the user who asked for them (map jobs). A user without a role (and not a superuser)
+sees nothing.
 """
 
 import dataclasses
 
-from django.db.models import BooleanField as BooleanOutput
-from django.db.models import Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import Q
 
 from specialists.access.models import UserRole
-from specialists.assignments.models import IndustryAssignment, VillageAssignment
-from specialists.coverage.models import MapJob
-from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
-from specialists.people.models import Organisation, Specialist, Team, TeamMembership
-from villages.models import County, Industry, Town, Village
+from villages.places import CITY, COUNTY, PROVINCE, Place, is_wider, within
 
 Role = UserRole.Role
 
 
 @dataclasses.dataclass(frozen=True)
 class Scope:
-    """What a user is and where. `role` is None for a user with no access at all."""
+    """What a user is and where. `role` is None for a user with no access at all; `node` is the
+    division a coordinator or leader is limited to (None: the whole deployment)."""
 
     role: str | None
-    county: County | None = None
-    specialist: Specialist | None = None
+    node: object = None
+    specialist: object = None
 
     @property
     def has_access(self):
         return self.role is not None
 
     @property
-    def is_city_wide(self):
-        return self.role in (Role.COORDINATOR, Role.LEADER) and self.county is None
+    def is_specialist(self):
+        return self.role == Role.SPECIALIST
+
+    @property
+    def is_unlimited(self):
+        """A coordinator or leader of the whole deployment (the admin site is theirs)."""
+        return self.role in (Role.COORDINATOR, Role.LEADER) and self.node is None
+
+    @property
+    def place(self) -> Place:
+        """Where the role holds: its node, or everywhere (a specialist's divisions are everywhere too)."""
+        return Place(self.node)
 
     @property
     def is_county(self):
-        return self.role in (Role.COORDINATOR, Role.LEADER) and self.county is not None
+        return self.role in (Role.COORDINATOR, Role.LEADER) and self.place.level == COUNTY
 
     @property
-    def is_specialist(self):
-        return self.role == Role.SPECIALIST
+    def is_city_wide(self):
+        """A coordinator or leader whose scope holds at least a whole city: not limited to one county-level unit."""
+        return self.role in (Role.COORDINATOR, Role.LEADER) and not self.is_county
+
+    @property
+    def county(self):
+        """The county-level unit a county role is limited to; None for wider roles and specialists."""
+        return self.node if self.is_county else None
 
     @property
     def can_write(self):
@@ -62,7 +79,8 @@ NO_ACCESS = Scope(role=None)
 def scope_for(user) -> Scope:
     """The user's scope, read once per user object (one query) and kept on it for the request.
 
-    A superuser is a city coordinator; an anonymous user, or one without a UserRole, has no access.
+    A superuser is a coordinator of the whole deployment; an anonymous user, or one without a
+    UserRole, has no access.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
@@ -72,253 +90,124 @@ def scope_for(user) -> Scope:
     if user.is_superuser:
         scope = Scope(role=Role.COORDINATOR)
     else:
-        row = UserRole.objects.select_related("county", "specialist").filter(user=user).first()
-        scope = NO_ACCESS if row is None else Scope(role=row.role, county=row.county, specialist=row.specialist)
+        row = (
+            UserRole.objects.select_related("province", "city__province", "county__city__province", "specialist")
+            .defer("province__boundary", "city__boundary", "city__province__boundary", "county__boundary",
+                   "county__city__boundary", "county__city__province__boundary")
+            .filter(user=user).first()
+        )
+        scope = NO_ACCESS if row is None else Scope(role=row.role, node=row.node, specialist=row.specialist)
     user._tepai_scope = scope
     return scope
 
 
-def _county_specialists(county):
-    """Specialists holding an assignment (of any date) to a village of the county-level unit."""
-    return VillageAssignment.objects.filter(village__town__county=county).values("specialist_id")
+@dataclasses.dataclass(frozen=True)
+class Path:
+    """A lookup from a row to a division of `level`. `wider_rows`: a row of a wider division than the
+    scope's node (a key industry of the whole city) is seen from the node under it; `unless`: only
+    when this relation of the row is empty (an industry assignment naming no county-level unit is
+    city-wide)."""
+
+    lookup: str
+    level: str = COUNTY
+    wider_rows: bool = False
+    unless: str | None = None
 
 
-def _assigned_in(county):
-    return Exists(VillageAssignment.objects.filter(specialist=OuterRef("pk"), village__town__county=county))
+@dataclasses.dataclass(frozen=True)
+class Reach:
+    """How rows of one model are reached: see the module's docstring."""
+
+    places: tuple = ()
+    specialists: tuple = ()
+    public: bool = False
+    requester: str | None = None
 
 
-def counties_for(user):
-    scope = scope_for(user)
-    rows = County.objects.defer("boundary")
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        return rows.filter(pk=scope.county.pk)
-    return rows
+ASSIGNED = "village_assignments__village__town__county"
+RULES = {
+    "villages.Province": Reach(places=(Path("", PROVINCE, wider_rows=True),), public=True),
+    "villages.City": Reach(places=(Path("", CITY, wider_rows=True),), public=True),
+    "villages.County": Reach(places=(Path(""),), public=True),
+    "villages.Town": Reach(places=(Path("county"),), public=True),
+    "villages.Village": Reach(places=(Path("town__county"),), public=True),
+    "villages.Industry": Reach(places=(Path("city", CITY, wider_rows=True),), public=True),
+    # A unit manages the specialists it has assigned (on any date) to its villages.
+    "specialists.Specialist": Reach(places=(Path(ASSIGNED),), specialists=("",)),
+    "specialists.Organisation": Reach(
+        places=(Path(f"specialists__{ASSIGNED}"), Path(f"led_teams__memberships__specialist__{ASSIGNED}")),
+        specialists=("specialists", "led_teams__memberships__specialist"),
+    ),
+    "specialists.Team": Reach(places=(Path(f"memberships__specialist__{ASSIGNED}"),), specialists=("memberships__specialist",)),
+    "specialists.VillageAssignment": Reach(places=(Path("village__town__county"),), specialists=("specialist",)),
+    # City-wide (no units named) for its industry's city, or limited to the units named.
+    "specialists.IndustryAssignment": Reach(
+        places=(Path("counties"), Path("industry__city", CITY, wider_rows=True, unless="counties")),
+        specialists=("team__memberships__specialist",),
+    ),
+    "specialists.Enterprise": Reach(places=(Path("village__town__county"), Path(f"specialist__{ASSIGNED}")), specialists=("specialist",)),
+    "specialists.Achievement": Reach(places=(Path("village__town__county"), Path(f"specialist__{ASSIGNED}")), specialists=("specialist",)),
+    "specialists.ServiceLog": Reach(places=(Path("village__town__county"),), specialists=("specialist",)),
+    "specialists.IncomeIncrease": Reach(places=(Path(f"specialist__{ASSIGNED}"),), specialists=("specialist",)),
+    "specialists.Honour": Reach(places=(Path(f"specialist__{ASSIGNED}"),), specialists=("specialist",)),
+    "specialists.IndustryProblem": Reach(places=(Path("industry__city", CITY, wider_rows=True),), specialists=("team__memberships__specialist",)),
+    # A map is of the place it was asked for; a role sees its own maps of places inside its node.
+    "specialists.MapJob": Reach(
+        places=(Path("town__county"), Path("county"), Path("city", CITY), Path("province", PROVINCE)),
+        requester="requested_by",
+    ),
+}
 
 
-def towns_for(user):
-    scope = scope_for(user)
-    rows = Town.objects.defer("boundary").select_related("county").defer("county__boundary")
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        return rows.filter(county=scope.county)
-    return rows
+def _is_multi_valued(model, lookup):
+    """Whether the lookup crosses a to-many relation (so that filtering on it can repeat a row)."""
+    for part in lookup.split("__") if lookup else ():
+        field = model._meta.get_field(part)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
 
 
-def villages_for(user):
-    scope = scope_for(user)
-    rows = Village.objects.defer("boundary").select_related("town__county").defer("town__boundary", "town__county__boundary")
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        return rows.filter(town__county=scope.county)
-    return rows
+def _restrict(rows, condition, lookups):
+    """rows.filter(condition), through a subquery of ids where a lookup repeats rows."""
+    if any(_is_multi_valued(rows.model, lookup) for lookup in lookups if lookup):
+        return Q(pk__in=rows.model._default_manager.filter(condition).values("pk"))
+    return condition
 
 
-def industries_for(user):
-    """All key industries: every role sees them (they say nothing about any person)."""
-    scope = scope_for(user)
-    rows = Industry.objects.prefetch_related(Prefetch("key_counties", queryset=County.objects.defer("boundary")))
-    return rows if scope.has_access else rows.none()
-
-
-def specialists_for(user):
-    """Specialists the user may see, each annotated `personal_data_visible` (see shows_personal_data).
-
-    County roles see the specialists holding an assignment, of any date, to a village of their
-    unit; a specialist sees only themselves.
-    """
-    scope = scope_for(user)
-    rows = Specialist.objects.select_related("organisation")
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        rows = rows.filter(_assigned_in(scope.county))
-    elif scope.is_specialist:
-        rows = rows.filter(pk=scope.specialist.pk)
-    # Every row left is managed by a coordinator's scope, so the flag is one constant per query.
-    return rows.annotate(personal_data_visible=Value(scope.role == Role.COORDINATOR, output_field=BooleanOutput()))
-
-
-def assignable_specialists_for(user):
-    """Specialists a coordinator may name in a new assignment.
-
-    A city coordinator any. A county coordinator only those it already manages (assigned, any date,
-    in its unit): a specialist's first assignment to a unit, a newly registered one's included, is a
-    city coordinator's move. Otherwise one assignment, even a past one, would make a county
-    coordinator manage (and see unmasked) a specialist it was never given. Leaders and specialists none.
-    """
-    scope = scope_for(user)
-    rows = Specialist.objects.all()
-    if scope.role != Role.COORDINATOR:
-        return rows.none()
-    if scope.is_county:
-        rows = rows.filter(_assigned_in(scope.county))
-    return rows
-
-
-def shows_personal_data(user, specialist) -> bool:
-    """Whether the user sees the specialist's mobile and ID number whole rather than masked.
-
-    Only coordinators who manage the specialist do: a city coordinator manages all, a county
-    coordinator those assigned (any date) in their unit. Uses the annotation specialists_for()
-    puts on its rows where present, else asks the database once.
-    """
-    scope = scope_for(user)
-    if scope.role != Role.COORDINATOR:
-        return False
-    if scope.is_city_wide:
-        return True
-    annotated = getattr(specialist, "personal_data_visible", None)
-    if annotated is not None:
-        return annotated
-    return VillageAssignment.objects.filter(specialist=specialist, village__town__county=scope.county).exists()
-
-
-def teams_for(user):
-    """Teams with their leader, lead organisation and members (with each member's organisation).
-
-    County roles see the teams with a member assigned in their unit; a specialist, their own teams.
-    """
-    scope = scope_for(user)
-    rows = Team.objects.select_related("leader", "lead_organisation").prefetch_related(
-        Prefetch("memberships", queryset=TeamMembership.objects.select_related("specialist").order_by("role", "specialist__name", "specialist_id"))
-    )
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        members = TeamMembership.objects.filter(team=OuterRef("pk"), specialist__in=_county_specialists(scope.county))
-        return rows.filter(Exists(members))
-    if scope.is_specialist:
-        return rows.filter(Exists(TeamMembership.objects.filter(team=OuterRef("pk"), specialist=scope.specialist)))
-    return rows
-
-
-def village_assignments_for(user):
-    """Village assignments: county roles those to villages of their unit, a specialist their own."""
-    scope = scope_for(user)
-    rows = VillageAssignment.objects.select_related("specialist", "village__town__county").defer(
-        "village__boundary", "village__town__boundary", "village__town__county__boundary"
-    )
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        return rows.filter(village__town__county=scope.county)
-    if scope.is_specialist:
-        return rows.filter(specialist=scope.specialist)
-    return rows
-
-
-def industry_assignments_for(user):
-    """Industry assignments: county roles those city-wide or naming their unit; a specialist, their teams'."""
-    scope = scope_for(user)
-    rows = IndustryAssignment.objects.select_related("team", "industry").prefetch_related(
-        Prefetch("counties", queryset=County.objects.defer("boundary"))
-    )
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        named = IndustryAssignment.counties.through.objects.filter(industryassignment=OuterRef("pk"))
-        return rows.filter(~Exists(named) | Exists(named.filter(county=scope.county)))
-    if scope.is_specialist:
-        return rows.filter(Exists(TeamMembership.objects.filter(team=OuterRef("team"), specialist=scope.specialist)))
-    return rows
-
-
-def enterprises_for(user):
-    """Economic entities: county roles those in their unit's villages or of their unit's specialists."""
-    scope = scope_for(user)
-    rows = Enterprise.objects.select_related("specialist", "village", "industry").defer("village__boundary")
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        return rows.filter(Q(village__town__county=scope.county) | Q(specialist__in=_county_specialists(scope.county)))
-    if scope.is_specialist:
-        return rows.filter(specialist=scope.specialist)
-    return rows
-
-
-def organisations_for(user):
-    """Dispatching organisations of the specialists and teams the user sees."""
-    scope = scope_for(user)
-    rows = Organisation.objects.all()
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_city_wide:
+def in_place(rows, place: Place):
+    """The rows of `rows` that lie in `place` by the model's RULES (whoever asks): for reports of a place."""
+    reach = RULES[rows.model._meta.label]
+    if place.is_everywhere:
         return rows
-    specialists = specialists_for(user).values("organisation_id")
-    teams = teams_for(user).prefetch_related(None).values("lead_organisation_id")
-    return rows.filter(Q(pk__in=specialists) | Q(pk__in=teams))
+    condition = Q(pk__in=[])
+    for path in reach.places:
+        where = within(path.lookup, path.level, place, wider_rows=path.wider_rows)
+        if path.unless and is_wider(path.level, place.level):
+            where &= Q(**{f"{path.unless}__isnull": True})
+        condition |= _restrict(rows, where, [path.lookup, path.unless])
+    return rows.filter(condition)
 
 
-def service_logs_for(user):
-    """Service logs with their specialist, village and photos: city roles all, county roles those in
-    their unit's villages, a specialist their own."""
+def scoped(user, rows):
+    """The rows of `rows` the user may see: the one scope function (see RULES)."""
     scope = scope_for(user)
-    rows = ServiceLog.objects.select_related("specialist", "village").defer("village__boundary").prefetch_related(
-        Prefetch("photos", queryset=ServiceLogPhoto.objects.order_by("created_at", "id"))
-    )
+    reach = RULES[rows.model._meta.label]
     if not scope.has_access:
         return rows.none()
-    if scope.is_county:
-        return rows.filter(village__town__county=scope.county)
+    if reach.requester:
+        rows = rows.filter(**{reach.requester: user})
     if scope.is_specialist:
-        return rows.filter(specialist=scope.specialist)
-    return rows
+        if reach.public or reach.requester:
+            return rows
+        condition = Q(pk__in=[])
+        for lookup in reach.specialists:
+            condition |= _restrict(rows, Q(**{lookup or "pk": scope.specialist.pk}), [lookup])
+        return rows.filter(condition)
+    return in_place(rows, scope.place)
 
 
-def map_jobs_for(user):
-    """Map jobs the user asked for themselves, with their county-level unit and town.
-
-    Only one's own: a job is a personal request, and its file is a map of the scope the user had
-    when asking. A county role sees only its own jobs of its current unit, so a user moved from
-    city-wide to one unit no longer reaches the city maps they made before.
-    """
-    scope = scope_for(user)
-    rows = MapJob.objects.select_related("county", "town").defer("county__boundary", "town__boundary")
-    if not scope.has_access:
-        return rows.none()
-    rows = rows.filter(requested_by=user)
-    if scope.is_county:
-        return rows.filter(county=scope.county)
-    return rows
-
-
-def achievements_belonging_to(**county) -> Q:
-    """Achievements of one county-level unit, given as `county=<County>` or `county__code="340321"`:
-    those in its villages, and those with no village by specialists assigned (any date) in it. Its
-    coordinators review them; an achievement in another unit's village is that unit's to review."""
-    ((lookup, value),) = county.items()
-    in_unit = {f"village__town__{lookup}": value}
-    assigned = VillageAssignment.objects.filter(**in_unit).values("specialist_id")
-    return Q(**in_unit) | Q(village__isnull=True, specialist__in=assigned)
-
-
-def achievements_for(user):
-    """Achievements with their specialist, village, industry, reviewer and evidence: city roles all,
-    county roles those of specialists assigned (any date) in their unit and those in its villages,
-    a specialist their own."""
-    scope = scope_for(user)
-    rows = Achievement.objects.select_related("specialist", "village", "industry", "reviewed_by").defer(
-        "village__boundary"
-    ).prefetch_related(Prefetch("evidence", queryset=AchievementEvidence.objects.order_by("created_at", "id")))
-    if not scope.has_access:
-        return rows.none()
-    if scope.is_county:
-        return rows.filter(Q(specialist__in=_county_specialists(scope.county)) | Q(village__town__county=scope.county))
-    if scope.is_specialist:
-        return rows.filter(specialist=scope.specialist)
-    return rows
-
-
-def may_review_achievement(user, achievement) -> bool:
-    """Whether the user may verify or reject the achievement: a city coordinator any, a county
-    coordinator those belonging to their unit (achievements_belonging_to); leaders and specialists never."""
-    scope = scope_for(user)
-    if scope.role != Role.COORDINATOR:
-        return False
-    if scope.is_city_wide:
-        return True
-    return Achievement.objects.filter(achievements_belonging_to(county=scope.county), pk=achievement.pk).exists()
+def may_see(user, row) -> bool:
+    """Whether `row` is inside the user's scope (one query)."""
+    return scoped(user, type(row)._default_manager.filter(pk=row.pk)).exists()

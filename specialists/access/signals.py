@@ -25,7 +25,7 @@ def _role_saved(sender, instance, **kwargs):
     previous = getattr(instance, "_previous_user_id", None)
     if previous is not None and previous != instance.user_id:
         _set_staff(previous, False)
-    is_city_coordinator = instance.role == UserRole.Role.COORDINATOR and instance.county_id is None
+    is_city_coordinator = instance.role == UserRole.Role.COORDINATOR and instance.node is None
     _set_staff(instance.user_id, is_city_coordinator, instance)
 
 

@@ -8,12 +8,32 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from specialists.people.models import Specialist, Team
+from villages.dates import check_day
 from villages.models import County, Industry, Village
+
+# "Running on a day": an assignment runs on every day from its start to its end, both included; an
+# open end (NULL) runs on. The one rule, written here in the three forms its readers need.
+
+
+def runs_on(start: datetime.date, end: datetime.date | None, day: datetime.date) -> bool:
+    """Python: whether a range [start, end] (end None: open) contains the day."""
+    return start <= day and (end is None or end >= day)
+
+
+def running_q(day, prefix="") -> Q:
+    """The ORM: rows (or the rows at `prefix`, such as "village_assignments__") running on the day."""
+    return Q(**{f"{prefix}start_date__lte": day}) & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
+
+
+def running_sql(alias: str, day_param: str = "as_of") -> str:
+    """Raw SQL: the condition on table alias `alias` for rows running on the day in %(day_param)s."""
+    return (f"{alias}.start_date <= %({day_param})s AND ({alias}.end_date IS NULL OR {alias}.end_date >= %({day_param})s)")
+
 
 class DateRangeQuerySet(models.QuerySet):
     def running_on(self, day):
         """Rows whose range [start_date, end_date] contains the day (an open end runs on)."""
-        return self.filter(Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day)))
+        return self.filter(running_q(day))
 
     def overlapping(self, start, end):
         """Rows whose range meets [start, end]; end None means open-ended."""
@@ -23,16 +43,14 @@ class DateRangeQuerySet(models.QuerySet):
         return self.filter(query)
 
 
-# The days an assignment can name: the years specialists can be selected in (YEAR_VALIDATORS).
-FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
-
-
 def _check_dates(row):
-    outside = {
-        field: [_("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}]
-        for field in ("start_date", "end_date")
-        if getattr(row, field) is not None and not FIRST_DAY <= getattr(row, field) <= LAST_DAY
-    }
+    """The days Tepai records (villages.dates), and an end not before the start."""
+    outside = {}
+    for field in ("start_date", "end_date"):
+        try:
+            check_day(getattr(row, field), field)
+        except ValidationError as error:
+            outside.update(error.error_dict)
     if outside:
         raise ValidationError(outside)
     if row.start_date and row.end_date and row.end_date < row.start_date:

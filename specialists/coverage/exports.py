@@ -1,6 +1,8 @@
-"""Coverage in the forms people take away: a Chinese text summary, CSV and an Excel workbook.
+"""Coverage in the forms people take away: a text summary, CSV and an Excel workbook.
 
-The command and, later, the API's exports share these, so every channel says the same thing.
+Each reads the one shape of coverage (`Coverage.as_dict()`), which the API's summary and the
+command's JSON are too, so every channel says the same thing; every cell goes through the one
+spreadsheet guard (villages.spreadsheets).
 """
 
 import csv
@@ -8,53 +10,53 @@ import io
 
 from django.utils.translation import gettext as _
 
+from villages.spreadsheets import csv_text, sheet_title, xlsx_value
+
 
 def _pct(rate):
     return f"{rate * 100:.1f}%"
 
 
 def coverage_text(coverage) -> str:
-    city = coverage.city
-    lines = []
-    scope = coverage.county.name if coverage.county else _("the whole city")
-    lines.append(_("Dual coverage of %(scope)s as of %(date)s") % {"scope": scope, "date": coverage.as_of.isoformat()})
-    lines.append("")
+    data = coverage.as_dict()
+    villages, industries = data["villages"], data["industries"]
+    lines = [_("Dual coverage of %(scope)s as of %(date)s") % {"scope": data["place"]["name"] or _("all divisions"), "date": data["as_of"]}, ""]
     lines.append(
         _("Administrative villages: %(covered)d of %(total)d covered (%(rate)s), %(uncovered)d uncovered, %(at_risk)d at risk")
-        % {"covered": city.villages_covered, "total": city.villages_total, "rate": _pct(city.village_rate),
-           "uncovered": city.villages_uncovered, "at_risk": city.villages_at_risk}
+        % {"covered": villages["covered"], "total": villages["total"], "rate": _pct(villages["rate"]),
+           "uncovered": villages["uncovered"], "at_risk": villages["at_risk"]}
     )
     lines.append(
         _("Key industries: %(covered)d of %(total)d fully covered by teams (%(rate)s)")
-        % {"covered": city.industries_covered, "total": city.industries_total, "rate": _pct(city.industry_rate)}
+        % {"covered": industries["covered"], "total": industries["total"], "rate": _pct(industries["rate"])}
     )
-    lines.append(_("Dual coverage holds.") if not coverage.has_gap else _("Dual coverage does NOT hold: see the gaps below."))
+    lines.append(_("Dual coverage holds.") if data["dual_coverage"] else _("Dual coverage does NOT hold: see the gaps below."))
     lines.append("")
     header = [_("Code"), _("County-level unit"), _("Villages"), _("Covered"), _("Uncovered"), _("At risk"), _("Rate"), _("Industries covered")]
     rows = [header] + [
-        [t.code, t.name, str(t.villages_total), str(t.villages_covered), str(t.villages_uncovered), str(t.villages_at_risk),
-         _pct(t.village_rate), f"{t.industries_covered}/{t.industries_total}"]
-        for t in coverage.counties
+        [c["code"], c["name"], str(c["villages"]["total"]), str(c["villages"]["covered"]), str(c["villages"]["uncovered"]),
+         str(c["villages"]["at_risk"]), _pct(c["villages"]["rate"]), f"{c['industries']['covered']}/{c['industries']['total']}"]
+        for c in data["counties"]
     ]
     lines.extend(_table(rows))
-    if coverage.uncovered_villages:
+    if data["uncovered_villages"]:
         lines.append("")
-        lines.append(_("Uncovered villages (%(count)d):") % {"count": len(coverage.uncovered_villages)})
-        lines.extend(f"  {v['code']} {v['county']} {v['town']} {v['name']}" for v in coverage.uncovered_villages)
-    if coverage.uncovered_industries:
+        lines.append(_("Uncovered villages (%(count)d):") % {"count": len(data["uncovered_villages"])})
+        lines.extend(f"  {v['code']} {v['county']} {v['town']} {v['name']}" for v in data["uncovered_villages"])
+    if data["uncovered_industries"]:
         lines.append("")
-        lines.append(_("Uncovered key industries (%(count)d):") % {"count": len(coverage.uncovered_industries)})
-        lines.extend(f"  {p['industry']} · {p['county'] or _('city-wide')}" for p in coverage.uncovered_industries)
-    if coverage.at_risk_villages:
+        lines.append(_("Uncovered key industries (%(count)d):") % {"count": len(data["uncovered_industries"])})
+        lines.extend(f"  {p['industry']} · {p['county'] or _('city-wide')}" for p in data["uncovered_industries"])
+    if data["at_risk_villages"]:
         lines.append("")
         lines.append(_("Villages at risk: every serving assignment ends within %(days)d days (%(count)d):")
-                     % {"days": coverage.at_risk_days, "count": len(coverage.at_risk_villages)})
-        lines.extend(f"  {v['code']} {v['county']} {v['town']} {v['name']} · {v['last_end_date']}" for v in coverage.at_risk_villages)
-    if coverage.overloaded_specialists:
+                     % {"days": data["at_risk_days"], "count": len(data["at_risk_villages"])})
+        lines.extend(f"  {v['code']} {v['county']} {v['town']} {v['name']} · {v['last_end_date']}" for v in data["at_risk_villages"])
+    if data["overloaded_specialists"]:
         lines.append("")
         lines.append(_("Specialists serving more than %(max)d villages (%(count)d):")
-                     % {"max": coverage.max_villages, "count": len(coverage.overloaded_specialists)})
-        lines.extend(f"  {s['name']} · {s['villages']}" for s in coverage.overloaded_specialists)
+                     % {"max": data["max_villages_per_specialist"], "count": len(data["overloaded_specialists"])})
+        lines.extend(f"  {s['name']} · {s['villages']}" for s in data["overloaded_specialists"])
     return "\n".join(lines) + "\n"
 
 
@@ -68,27 +70,36 @@ def _table(rows):
     return ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
-AREA_COLUMNS = ["level", "code", "name", "county_code", "villages_total", "villages_covered", "villages_uncovered",
+AREA_COLUMNS = ["level", "code", "name", "parent_code", "villages_total", "villages_covered", "villages_uncovered",
                 "villages_at_risk", "village_rate", "industries_total", "industries_covered", "industry_rate"]
 
 
-def _area_rows(coverage):
-    data = coverage.as_dict()
-    yield dict({"level": "total", "county_code": ""}, **{k: data[k] for k in ("villages_total", "villages_covered",
-               "villages_uncovered", "village_rate", "industries_total", "industries_covered", "industry_rate")},
-               code=coverage.city.code, name=coverage.city.name, villages_at_risk=coverage.city.villages_at_risk)
+def _area(level, code, name, parent, villages, industries=None):
+    industries = industries or {"total": "", "covered": "", "rate": ""}
+    return {"level": level, "code": code, "name": name, "parent_code": parent,
+            "villages_total": villages["total"], "villages_covered": villages["covered"], "villages_uncovered": villages["uncovered"],
+            "villages_at_risk": villages["at_risk"], "village_rate": villages["rate"],
+            "industries_total": industries["total"], "industries_covered": industries["covered"], "industry_rate": industries["rate"]}
+
+
+def _area_rows(data):
+    place = data["place"]
+    yield _area(place["level"], place["code"], place["name"], "", data["villages"], data["industries"])
+    for city in data["cities"]:
+        yield _area("city", city["code"], city["name"], "", city["villages"], city["industries"])
     for county in data["counties"]:
-        yield dict(county, level="county", county_code=county["code"])
+        yield _area("county", county["code"], county["name"], county["city"], county["villages"], county["industries"])
     for town in data["towns"]:
-        yield dict(town, level="town")
+        yield _area("town", town["code"], town["name"], town["county"], town["villages"])
 
 
 def coverage_csv(coverage) -> str:
-    """One row for the whole scope, one per county-level unit and one per town."""
+    """One row for the place, one per city (of a province or wider), per county-level unit and per town."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=AREA_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(_area_rows(coverage))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(AREA_COLUMNS)
+    for row in _area_rows(coverage.as_dict()):
+        writer.writerow([csv_text(value) if isinstance(value, str) else value for value in (row[c] for c in AREA_COLUMNS)])
     return out.getvalue()
 
 
@@ -96,23 +107,20 @@ def coverage_xlsx(coverage) -> bytes:
     """A workbook: the area table, then one sheet per gap list."""
     from openpyxl import Workbook
 
-    book = Workbook()
-    areas = book.active
-    areas.title = _("Coverage")
-    areas.append(AREA_COLUMNS)
-    for row in _area_rows(coverage):
-        areas.append([row.get(column, "") for column in AREA_COLUMNS])
+    data = coverage.as_dict()
+    book = Workbook(write_only=True)
     sheets = [
-        (_("Uncovered villages"), ["code", "name", "town", "county"], coverage.uncovered_villages),
-        (_("Uncovered industries"), ["industry", "county", "county_code"], coverage.uncovered_industries),
-        (_("Villages at risk"), ["code", "name", "town", "county", "last_end_date"], coverage.at_risk_villages),
-        (_("Overloaded specialists"), ["name", "villages"], coverage.overloaded_specialists),
+        (_("Coverage"), AREA_COLUMNS, list(_area_rows(data))),
+        (_("Uncovered villages"), ["code", "name", "town", "county"], data["uncovered_villages"]),
+        (_("Uncovered industries"), ["industry", "county", "county_code"], data["uncovered_industries"]),
+        (_("Villages at risk"), ["code", "name", "town", "county", "last_end_date"], data["at_risk_villages"]),
+        (_("Overloaded specialists"), ["name", "villages"], data["overloaded_specialists"]),
     ]
     for title, columns, rows in sheets:
-        sheet = book.create_sheet(title)
+        sheet = book.create_sheet(sheet_title(title))
         sheet.append(columns)
         for row in rows:
-            sheet.append([row[c] for c in columns])
+            sheet.append([xlsx_value(sheet, row[c]) for c in columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,4 +1,4 @@
-"""Writes that span rows, enforce business rules or have side effects."""
+"""Map jobs: maps rendered in the background, asked for by anyone with a role for a place they may see."""
 
 import logging
 
@@ -6,24 +6,32 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from specialists.coverage.maps import check_map_request
 from specialists.coverage.models import MapJob
+from villages.places import Place
 
 logger = logging.getLogger(__name__)
 
 
-def map_job_create(*, requested_by, kind, fmt, as_of=None, county=None, town=None) -> MapJob:
+def map_job_place(job) -> Place:
+    """The place a job maps: its finest division named, or everywhere."""
+    return Place(job.town or job.county or job.city or job.province)
+
+
+def map_job_create(*, requested_by, kind, fmt, place: Place, as_of=None) -> MapJob:
     """Record a map job and queue its rendering once the row is committed.
 
-    Any signed-in user may ask for a map of what they may see; the caller passes the scope
-    (county or town) already limited to the user's. Queues `render_map_job` on commit.
+    Any signed-in user may ask for a map of what they may see: the caller resolves the place within
+    the user's scope (specialists.access.places). What a map may be is check_map_request's rule (an
+    industry map is of one city: the place is narrowed to it); a refusal is a ValidationError
+    naming the field. Queues `render_map_job` on commit.
     """
     from specialists.coverage.tasks import render_map_job
 
-    if town is not None and county is not None and town.county_id != county.pk:
-        raise ValueError("the town is not in the county-level unit")
+    place = check_map_request(kind=kind, fmt=fmt, place=place)
     job = MapJob(
         requested_by=requested_by, kind=kind, format=fmt, as_of=as_of or timezone.localdate(),
-        county=county if town is None else town.county, town=town,
+        province=place.province, city=place.city, county=place.county, town=place.town,
     )
     job.full_clean()
     with transaction.atomic():
@@ -45,7 +53,9 @@ def map_job_run(*, job_id) -> MapJob:
     from specialists.coverage.maps import coverage_map, industry_map
 
     with transaction.atomic():
-        job = MapJob.objects.select_for_update(of=("self",)).select_related("county", "town").get(pk=job_id)
+        job = MapJob.objects.select_for_update(of=("self",)).select_related(
+            "province", "city__province", "county__city__province", "town__county__city__province",
+        ).get(pk=job_id)
         if job.status == MapJob.Status.DONE:
             return job
         job.status = MapJob.Status.RUNNING
@@ -57,9 +67,9 @@ def map_job_run(*, job_id) -> MapJob:
 
     try:
         if job.kind == MapJob.Kind.INDUSTRIES:
-            mapfile = industry_map(as_of=job.as_of, fmt=job.format)
+            mapfile = industry_map(as_of=job.as_of, place=map_job_place(job), fmt=job.format)
         else:
-            mapfile = coverage_map(as_of=job.as_of, county=job.county, town=job.town, fmt=job.format)
+            mapfile = coverage_map(as_of=job.as_of, place=map_job_place(job), fmt=job.format)
         _set_progress(job.pk, 90)
     except Exception as error:
         logger.exception("map job %s failed", job.pk)

@@ -11,15 +11,19 @@ import datetime
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from specialists.coverage.queries import _industry_pairs, _serving, village_statuses_sql
 from specialists.assignments.models import IndustryAssignment
+from specialists.coverage.queries import COUNTY_TABLE, TOWN_TABLE, VILLAGE, industry_units, place_name, place_sql, serving, village_statuses_sql
 from villages import geometry, maps
-from villages.models import County, Town, Village
+from villages.models import City, County, Town, Village
+from villages.places import CITY, COUNTY, EVERYWHERE, TOWN, Place, within
+
+VILLAGES, INDUSTRIES = "villages", "industries"
 
 # Above this many administrative villages a city-wide map colours the county-level units by their
 # coverage rate instead of drawing every village: at national scale (490,000 villages) the
@@ -47,17 +51,36 @@ class VillageMapFrames:
     labels: object  # the frame whose `name`s are written on the map
 
 
-def _check_format(fmt):
+def check_map_request(*, kind, fmt, place: Place):
+    """The one rule of what a map may be, for map jobs and the command alike; returns the place to map.
+
+    Any format of maps.FORMATS. A village map is of any place. An industry map shows which team
+    covers each key industry across the county-level units of one city: it is of a city, or of the
+    whole deployment when that holds one city (one query to find it). ValidationError names the
+    field (`format`, `kind`) in the user's words.
+    """
     if fmt not in maps.FORMATS:
-        raise ValueError(f"unknown map format {fmt!r}; one of {', '.join(maps.FORMATS)}")
+        raise ValidationError({"format": ValidationError(
+            _("Give one of the map formats %(formats)s.") % {"formats": ", ".join(maps.FORMATS)}, code="invalid_choice")})
+    if kind == VILLAGES:
+        return place
+    if kind != INDUSTRIES:
+        raise ValidationError({"kind": ValidationError(_("Ask for a village map or an industry map."), code="invalid_choice")})
+    if place.level in (COUNTY, TOWN):
+        raise ValidationError({"kind": ValidationError(
+            _("The industry map shows a whole city, not %(place)s: ask for it without a county-level unit or town.")
+            % {"place": place.name}, code="industry_map_of_a_city")})
+    if place.level == CITY:
+        return place
+    cities = list(City.objects.filter(within("", CITY, place)).select_related("province").defer("boundary", "province__boundary")[:2])
+    if len(cities) != 1:
+        raise ValidationError({"kind": ValidationError(
+            _("The industry map shows one city: name the city to map."), code="industry_map_of_a_city")})
+    return Place(cities[0])
 
 
-def _scope_sql(county, town):
-    if town is not None:
-        return "v.town_id = %(town)s"
-    if county is not None:
-        return "t.county_id = %(county)s"
-    return "1 = 1"
+def _scope_sql(place):
+    return place_sql(place, county_column="t.county_id", town_column="v.town_id")
 
 
 # Every village and community in scope with its place and status. `status` (the WITH clause of
@@ -68,9 +91,9 @@ SELECT v.id, v.code, v.name, v.kind, v.synthetic, v.boundary, t.code, t.name, c.
             WHEN s.last_end IS NULL THEN 'uncovered'
             WHEN s.last_end <= %(horizon)s THEN 'at_risk'
             ELSE 'covered' END
-  FROM villages_village v
-  JOIN villages_town t ON t.id = v.town_id
-  JOIN villages_county c ON c.id = t.county_id
+  FROM {village} v
+  JOIN {town} t ON t.id = v.town_id
+  JOIN {county} c ON c.id = t.county_id
   LEFT JOIN status s ON s.id = v.id
  WHERE {scope}
  ORDER BY v.code
@@ -81,7 +104,7 @@ LAYER_COLUMNS = ["code", "name", "kind", "town_code", "town", "county_code", "co
                  "specialists", "synthetic"]
 
 
-def village_frame(*, as_of, county=None, town=None, at_risk_days=None):
+def village_frame(*, as_of, place=EVERYWHERE, at_risk_days=None):
     """Villages and communities in scope with their coverage on as_of, as a GeoDataFrame (EPSG:4490).
 
     Columns: code, name, kind, town_code, town, county_code, county, status (covered, at_risk,
@@ -92,17 +115,19 @@ def village_frame(*, as_of, county=None, town=None, at_risk_days=None):
     at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
     horizon = as_of + datetime.timedelta(days=at_risk_days)
     # Query 1: the villages with their place and status, from coverage_for's own status rows.
-    sql, params = village_statuses_sql(as_of=as_of, horizon=horizon, county=county, town=town)
+    sql, params = village_statuses_sql(as_of=as_of, horizon=horizon, place=place)
+    scope, scope_params = _scope_sql(place)
     with connection.cursor() as cursor:
-        cursor.execute(sql + _VILLAGE_ROWS.format(scope=_scope_sql(county, town)), params)
+        cursor.execute(sql + _VILLAGE_ROWS.format(scope=scope, village=VILLAGE, town=TOWN_TABLE, county=COUNTY_TABLE),
+                       dict(params, **scope_params))
         rows = cursor.fetchall()
     # Query 2: specialists serving each village that day (the same running, active assignments).
-    serving = _serving(as_of)
-    if town is not None:
-        serving = serving.filter(village__town=town)
-    elif county is not None:
-        serving = serving.filter(village__town__county=county)
-    counts = dict(serving.order_by().values("village_id").annotate(n=Count("specialist_id", distinct=True)).values_list("village_id", "n"))
+    running = serving(as_of)
+    if place.level == TOWN:
+        running = running.filter(village__town=place.division)
+    else:
+        running = running.filter(within("village__town__county", COUNTY, place))
+    counts = dict(running.order_by().values("village_id").annotate(n=Count("specialist_id", distinct=True)).values_list("village_id", "n"))
 
     frame = pd.DataFrame.from_records(rows, columns=VILLAGE_COLUMNS)
     frame["synthetic"] = frame["synthetic"].astype(bool)
@@ -130,84 +155,83 @@ def _fill_missing(outlines, parts, by):
     return outlines
 
 
-def village_map_frames(*, as_of, county=None, town=None, at_risk_days=None) -> VillageMapFrames:
-    """The frames of a village coverage map of the city, one county-level unit or one town.
+def village_map_frames(*, as_of, place=EVERYWHERE, at_risk_days=None) -> VillageMapFrames:
+    """The frames of a village coverage map of a place: a province, a city, a county-level unit or a town.
 
     Four queries (three for a town), whatever the number of villages. Towns without a stored
     boundary are outlined by their villages, and a development zone (which has no boundary of its
     own) by its towns.
     """
-    villages = village_frame(as_of=as_of, county=county, town=town, at_risk_days=at_risk_days)
-    # Query 3: the towns in scope.
-    town_rows = Town.objects.all()
-    if town is not None:
-        town_rows = town_rows.filter(pk=town.pk)
-    elif county is not None:
-        town_rows = town_rows.filter(county=county)
+    villages = village_frame(as_of=as_of, place=place, at_risk_days=at_risk_days)
+    # Query 3: the towns in the place.
+    if place.level == TOWN:
+        town_rows = Town.objects.filter(pk=place.division.pk)
+    else:
+        town_rows = Town.objects.filter(within("county", COUNTY, place))
     towns = _outline_frame(town_rows.values_list("code", "name", "county__code", "boundary"),
                            ["code", "name", "county_code", "boundary"])
     towns = _fill_missing(towns, villages, "town_code")
-    if town is not None:
+    if place.level == TOWN:
         # The town is the map's outer outline, drawn as a county's would be.
         return VillageMapFrames(villages=villages, towns=None, counties=towns, labels=villages)
-    # Query 4: the county-level units in scope.
-    county_rows = County.objects.all() if county is None else County.objects.filter(pk=county.pk)
+    # Query 4: the county-level units in the place.
+    county_rows = County.objects.filter(within("", COUNTY, place))
     counties = _outline_frame(county_rows.values_list("code", "name", "kind", "boundary"), ["code", "name", "kind", "boundary"])
     counties = _fill_missing(counties, towns, "county_code")
-    return VillageMapFrames(villages=villages, towns=towns, counties=counties, labels=towns if county is not None else counties)
+    return VillageMapFrames(villages=villages, towns=towns, counties=counties, labels=towns if place.level == COUNTY else counties)
 
 
-def _scope(county, town):
-    """(code for file names, name for titles) of the map's scope."""
-    if town is not None:
-        return town.code, f"{town.county.name}{town.name}"
-    if county is not None:
-        return county.code, county.name
-    return "city", _("the whole city")
+def _title(place):
+    """(code for file names, name for titles) of the map's place."""
+    if place.level == TOWN:
+        return place.code, f"{place.county.name}{place.name}"
+    if place.is_everywhere:
+        return "all", place_name(place, County.objects.values_list(
+            "pk", "code", "name", "city_id", "city__code", "city__name", "city__province_id", "city__province__name"))
+    return place.code, place.name
 
 
-def coverage_map(*, as_of=None, county=None, town=None, fmt="png", at_risk_days=None) -> MapFile:
-    """A village coverage map (png, svg, pdf) or village layer (geojson, gpkg, shp) of a scope on a day.
+def coverage_map(*, as_of=None, place=EVERYWHERE, fmt="png", at_risk_days=None) -> MapFile:
+    """A village coverage map (png, svg, pdf) or village layer (geojson, gpkg, shp) of a place on a day.
 
-    Any user may call it for the scope they may see: pass `county` or `town` for a scoped user (a
-    town wins over its county). Reads only. A city-wide static map of more than MAX_VILLAGES_DRAWN
-    villages colours county-level units by coverage rate instead of drawing each village.
+    Any user may call it for a place they may see (specialists.access.places resolves it). Reads
+    only. A static map of a province or wider with more than MAX_VILLAGES_DRAWN villages colours
+    county-level units by coverage rate instead of drawing each village.
     """
-    _check_format(fmt)
+    check_map_request(kind=VILLAGES, fmt=fmt, place=place)
     as_of = as_of or timezone.localdate()
-    if town is not None and county is not None and town.county_id != county.pk:
-        raise ValueError("the town is not in the county-level unit")
-    if town is not None:
-        county = None
-    code, scope = _scope(county, town)
+    code, title = _title(place)
     filename = f"village-coverage-{code}-{as_of.isoformat()}.{maps.EXTENSIONS[fmt]}"
 
     if fmt in maps.LAYER_FORMATS:
-        villages = village_frame(as_of=as_of, county=county, town=town, at_risk_days=at_risk_days)
+        villages = village_frame(as_of=as_of, place=place, at_risk_days=at_risk_days)
         content = maps.export_layer(villages, fmt, layer="village_coverage", shapefile_names=SHAPEFILE_NAMES)
         return MapFile(content, filename, maps.CONTENT_TYPES[fmt])
 
-    if county is None and town is None and Village.objects.filter(kind=Village.Kind.VILLAGE).count() > MAX_VILLAGES_DRAWN:
-        content = maps.render_county_map(county_rate_frame(as_of=as_of, at_risk_days=at_risk_days), scope=scope, as_of=as_of, fmt=fmt)
+    if place.level not in (COUNTY, TOWN) and Village.objects.filter(
+        within("town__county", COUNTY, place), kind=Village.Kind.VILLAGE,
+    ).count() > MAX_VILLAGES_DRAWN:
+        frame = county_rate_frame(as_of=as_of, place=place, at_risk_days=at_risk_days)
+        content = maps.render_county_map(frame, scope=title, as_of=as_of, fmt=fmt)
         return MapFile(content, filename, maps.CONTENT_TYPES[fmt])
 
-    frames = village_map_frames(as_of=as_of, county=county, town=town, at_risk_days=at_risk_days)
+    frames = village_map_frames(as_of=as_of, place=place, at_risk_days=at_risk_days)
     content = maps.render_village_map(
-        frames.villages, scope=scope, as_of=as_of, counties=frames.counties, towns=frames.towns,
+        frames.villages, scope=title, as_of=as_of, counties=frames.counties, towns=frames.towns,
         labels=frames.labels, fmt=fmt,
     )
     return MapFile(content, filename, maps.CONTENT_TYPES[fmt])
 
 
 # Village tallies per county-level unit, from the same status rows.
-_COUNTY_TALLIES = """
+_COUNTY_TALLIES = f"""
 SELECT t.county_id, COUNT(*), COUNT(s.last_end), SUM(CASE WHEN s.last_end <= %(horizon)s THEN 1 ELSE 0 END)
-  FROM status s JOIN villages_town t ON t.id = s.town_id
+  FROM status s JOIN {TOWN_TABLE} t ON t.id = s.town_id
  GROUP BY t.county_id
 """
 
 
-def county_rate_frame(*, as_of, at_risk_days=None):
+def county_rate_frame(*, as_of, place=EVERYWHERE, at_risk_days=None):
     """Every county-level unit with its outline and village tallies on as_of (EPSG:4490).
 
     For city maps of more villages than can be drawn one by one. Columns: code, name, kind,
@@ -217,14 +241,14 @@ def county_rate_frame(*, as_of, at_risk_days=None):
     """
     at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
     horizon = as_of + datetime.timedelta(days=at_risk_days)
-    sql, params = village_statuses_sql(as_of=as_of, horizon=horizon)
+    sql, params = village_statuses_sql(as_of=as_of, horizon=horizon, place=place)
     with connection.cursor() as cursor:
         cursor.execute(sql + _COUNTY_TALLIES, params)
         tallies = {pk: (total, covered, at_risk or 0) for pk, total, covered, at_risk in cursor.fetchall()}
-    counties = _outline_frame(County.objects.values_list("pk", "code", "name", "kind", "boundary"),
+    counties = _outline_frame(County.objects.filter(within("", COUNTY, place)).values_list("pk", "code", "name", "kind", "boundary"),
                               ["id", "code", "name", "kind", "boundary"])
     zone_towns = _outline_frame(
-        Town.objects.filter(county__kind=County.Kind.ZONE).values_list("code", "county__code", "boundary"),
+        Town.objects.filter(within("county", COUNTY, place), county__kind=County.Kind.ZONE).values_list("code", "county__code", "boundary"),
         ["code", "county_code", "boundary"],
     )
     counties = _fill_missing(counties, zone_towns, "county_code")
@@ -244,45 +268,48 @@ class IndustryMapData:
     notes: list
 
 
-def industry_map_data(*, as_of) -> IndustryMapData:
-    """Which team covers each key industry in each county-level unit on as_of, with the units' outlines.
+def industry_map_data(*, as_of, city) -> IndustryMapData:
+    """Which team covers each key industry in each county-level unit of a city on as_of, with the units' outlines.
 
-    Coverage follows coverage_for: a city key industry is covered city-wide by any running team
-    assignment; a county key industry in a unit by a running assignment that is city-wide or
-    lists the unit. Seven queries, whatever the number of units, industries or teams.
+    Coverage is coverage_for's (`industry_units`): a city key industry is covered city-wide by any
+    running team assignment; a county key industry in a unit by a running assignment that is
+    city-wide or lists the unit. Six queries, whatever the number of units, industries or teams.
     """
-    # Query 1: the county-level units; 2: the towns of development zones, which outline them;
+    place = Place(city)
+    # Query 1: the city's county-level units; 2: the towns of its development zones, which outline them;
     # 3: villages of zone towns that have no boundary either.
-    counties = _outline_frame(County.objects.values_list("code", "name", "kind", "boundary"), ["code", "name", "kind", "boundary"])
+    counties = _outline_frame(County.objects.filter(city=city).values_list("code", "name", "kind", "boundary"),
+                              ["code", "name", "kind", "boundary"])
     zone_towns = _outline_frame(
-        Town.objects.filter(county__kind=County.Kind.ZONE).values_list("code", "county__code", "boundary"),
+        Town.objects.filter(county__city=city, county__kind=County.Kind.ZONE).values_list("code", "county__code", "boundary"),
         ["code", "county_code", "boundary"],
     )
     zone_villages = _outline_frame(
-        Village.objects.filter(town__county__kind=County.Kind.ZONE, town__boundary__isnull=True).values_list("town__code", "boundary"),
+        Village.objects.filter(town__county__city=city, town__county__kind=County.Kind.ZONE, town__boundary__isnull=True)
+        .values_list("town__code", "boundary"),
         ["town_code", "boundary"],
     )
     zone_towns = _fill_missing(zone_towns, zone_villages, "town_code")
     counties = _fill_missing(counties, zone_towns, "county_code")
     # Query 4: whether zone outlines rest on the demo's made-up village geography.
-    synthetic_zones = Village.objects.filter(town__county__kind=County.Kind.ZONE, synthetic=True).exists()
+    synthetic_zones = Village.objects.filter(town__county__city=city, town__county__kind=County.Kind.ZONE, synthetic=True).exists()
 
-    # Queries 5 and 6: coverage_for's key industry units, with whether a team covers each.
-    pairs = _industry_pairs(as_of, None)
-    # Query 7: the running team assignments, with the units an assignment is limited to (none: city-wide).
+    # Query 5: coverage_for's key industry units, with the running assignments covering each.
+    units = industry_units(as_of=as_of, place=place)
+    # Query 6: the city's running team assignments, with the units an assignment is limited to (none: city-wide).
     teams = {}
-    running = IndustryAssignment.objects.running_on(as_of).order_by("team__name", "counties__code")
+    running = IndustryAssignment.objects.running_on(as_of).filter(industry__city=city).order_by("team__name", "counties__code")
     for industry_id, team, county_name in running.values_list("industry_id", "team__name", "counties__name"):
         teams.setdefault(industry_id, {}).setdefault(team, []).append(county_name)
 
     codes = list(counties["code"])
     industries = {}
-    for pair in pairs:
-        entry = industries.setdefault(pair["industry_id"], {"name": pair["industry"], "city": None, "counties": {}})
-        if pair["county_code"] is None:
-            entry["city"] = pair["covered"]
+    for unit in units:
+        entry = industries.setdefault(unit.industry_id, {"name": unit.industry, "city": None, "counties": {}})
+        if unit.county_code is None:
+            entry["city"] = unit.covered
         else:
-            entry["counties"][pair["county_code"]] = pair["covered"]
+            entry["counties"][unit.county_code] = unit.covered
     panels = []
     for industry_id, entry in industries.items():
         statuses = {}
@@ -320,15 +347,16 @@ def industry_layer(data: IndustryMapData):
     return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=geometry.STORAGE_CRS)
 
 
-def industry_map(*, as_of=None, fmt="png") -> MapFile:
-    """Key industry coverage by teams, city-wide: one small map per key industry, or a GIS layer of it.
+def industry_map(*, as_of=None, place=EVERYWHERE, fmt="png") -> MapFile:
+    """Key industry coverage by teams in one city: one small map per key industry, or a GIS layer of it.
 
-    Anyone who may see the city's coverage may call it. Reads only.
+    Anyone who may see the city's coverage may call it (check_map_request says which place is a
+    city). Reads only.
     """
-    _check_format(fmt)
+    city = check_map_request(kind=INDUSTRIES, fmt=fmt, place=place).division
     as_of = as_of or timezone.localdate()
-    data = industry_map_data(as_of=as_of)
-    filename = f"industry-coverage-{as_of.isoformat()}.{maps.EXTENSIONS[fmt]}"
+    data = industry_map_data(as_of=as_of, city=city)
+    filename = f"industry-coverage-{city.code}-{as_of.isoformat()}.{maps.EXTENSIONS[fmt]}"
     if fmt in maps.LAYER_FORMATS:
         content = maps.export_layer(industry_layer(data), fmt, layer="industry_coverage", shapefile_names=SHAPEFILE_NAMES)
     else:

@@ -39,6 +39,10 @@ class MapJob(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VILLAGES)
     format = models.CharField(_("format"), max_length=8, choices=Format.choices, default=Format.PNG)
     as_of = models.DateField(_("as of"))
+    # The place mapped: the finest division named (a town, with its county-level unit, city and province
+    # set too), or none for the whole deployment.
+    province = models.ForeignKey("villages.Province", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("province"))
+    city = models.ForeignKey("villages.City", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("prefecture-level city"))
     county = models.ForeignKey(County, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("county-level unit"))
     town = models.ForeignKey("villages.Town", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("town"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)

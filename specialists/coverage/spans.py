@@ -17,7 +17,10 @@ from itertools import groupby
 
 from django.db import connection, transaction
 
+from specialists.assignments.models import VillageAssignment, runs_on
 from specialists.coverage.models import VillageCoverageSpan
+from specialists.people.models import Specialist
+from villages.models import Town, Village
 
 BEGINNING = datetime.date.min
 _ONE_DAY = datetime.timedelta(days=1)
@@ -39,7 +42,7 @@ def spans_of(assignments):
     cuts = sorted(cuts)
     spans = []
     for i, day in enumerate(cuts):
-        serving = [end for start, end in assignments if start <= day and (end is None or end >= day)]
+        serving = [end for start, end in assignments if runs_on(start, end, day)]
         covered = bool(serving)
         last_end = None if (not covered or None in serving) else max(serving)
         span_end = cuts[i + 1] - _ONE_DAY if i + 1 < len(cuts) else None
@@ -59,7 +62,7 @@ def rebuild_coverage_spans(*, village_ids=None):
     with transaction.atomic():
         if village_ids is None:
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {VillageCoverageSpan._meta.db_table}")
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(VillageCoverageSpan._meta.db_table)}")
             return _rebuild(None)
         village_ids = sorted(set(village_ids))
         created = 0
@@ -73,16 +76,16 @@ def rebuild_coverage_spans(*, village_ids=None):
 # The serving assignments of the villages being rebuilt, in village order. Raw SQL on a plain
 # cursor: through the ORM's iterator PostgreSQL gets a server-side cursor, plans for the first rows
 # and walks a million assignments by index, which takes minutes instead of seconds.
-_SERVING_RANGES = """
+_SERVING_RANGES = f"""
 SELECT a.village_id, a.start_date, a.end_date
-  FROM specialists_villageassignment a JOIN villages_village v ON v.id = a.village_id
- WHERE v.kind = 'village'
-   AND a.specialist_id NOT IN (SELECT id FROM specialists_specialist WHERE status <> 'active') {scope}
+  FROM {VillageAssignment._meta.db_table} a JOIN {Village._meta.db_table} v ON v.id = a.village_id
+ WHERE v.kind = '{Village.Kind.VILLAGE.value}'
+   AND a.specialist_id NOT IN (SELECT id FROM {Specialist._meta.db_table} WHERE status <> '{Specialist.Status.ACTIVE.value}') {{scope}}
  ORDER BY a.village_id
 """
-_VILLAGES = """
-SELECT v.id, v.town_id, t.county_id FROM villages_village v JOIN villages_town t ON t.id = v.town_id
- WHERE v.kind = 'village' {scope}
+_VILLAGES = f"""
+SELECT v.id, v.town_id, t.county_id FROM {Village._meta.db_table} v JOIN {Town._meta.db_table} t ON t.id = v.town_id
+ WHERE v.kind = '{Village.Kind.VILLAGE.value}' {{scope}}
 """
 
 

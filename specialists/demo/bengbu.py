@@ -27,7 +27,7 @@ from specialists.coverage.spans import rebuild_coverage_spans
 from specialists.people.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_number_check_char
 from villages import demo as geography_demo
 from villages.demo import ADMINISTRATIVE_VILLAGES, HUAIYUAN, WUHE, apportion, build_demo_geography, save_demo_geography
-from villages.models import County, Industry, Town, Village
+from villages.models import City, County, Industry, Province, Town, Village
 
 SEED = geography_demo.SEED
 YEAR = 2022
@@ -168,6 +168,8 @@ def demo_counts() -> dict:
 
 def _natural_keys(geography, people):
     return (
+        (Province, "code", [geography.province.code]),
+        (City, "code", [geography.city.code]),
         (County, "code", [county.code for county in geography.counties]),
         (Town, "code", [town.code for town in geography.towns]),
         (Village, "code", [village.code for village in geography.villages]),
@@ -201,7 +203,7 @@ def _already_loaded(geography, people) -> bool:
         )
     others = [
         (model, model.objects.count())
-        for model in (County, Town, Village, Industry, Organisation, Specialist, Team, Enterprise)
+        for model in (Province, City, County, Town, Village, Industry, Organisation, Specialist, Team, Enterprise)
     ]
     others = [(model, n) for model, n in others if n]
     if others:

@@ -17,10 +17,17 @@ from django.db import connection, transaction
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from specialists.people.models import Organisation, Specialist, Team, TeamMembership
 from specialists.coverage.spans import rebuild_coverage_spans
-from villages.models import County, Industry, Town, Village
+from villages.models import City, County, Industry, Province, Town, Village
 
 VILLAGES_PER_SIDE = 14  # a county-level unit is 14 x 14 villages: 14 towns of 14 villages
 COUNTY_DEGREES = 0.5
+# China has about 2,850 county-level units in 333 prefecture-level units in 31 provinces.
+COUNTIES_PER_CITY = 8
+CITIES_PER_PROVINCE = 11
+# Key industries of each city: the first CITY_KEY_INDUSTRIES key city-wide, the others in a third of its units.
+INDUSTRIES_PER_CITY, CITY_KEY_INDUSTRIES = 10, 3
+# Province codes the generator uses, none of them the demo's (34): 70-89, then 50-69, then 10-33.
+PROVINCE_CODES = [str(n) for n in (*range(70, 90), *range(50, 70), *range(10, 34))]
 
 SCALES = {
     "city": dict(villages=1_000, specialists=1_000, assignments=1_600),
@@ -84,11 +91,12 @@ def _square_wkb(x0, y0, size):
     return shapely.to_wkb(multi)
 
 
-def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_prefix="7") -> GeneratedCounts:
+def generate(*, villages, specialists, assignments, seed=7, as_of=None) -> GeneratedCounts:
     """Add a synthetic country of the given size to the database, in one transaction.
 
-    For benchmarks: run it on an empty database of its own. Codes start with code_prefix so they
-    never collide with real division codes of the demo.
+    For benchmarks: run it on an empty database of its own. Its provinces take the codes in
+    PROVINCE_CODES, never the demo's; each holds CITIES_PER_PROVINCE cities of COUNTIES_PER_CITY
+    county-level units (fewer in the last).
     """
     rng = np.random.default_rng(seed)
     as_of = as_of or datetime.date(2022, 6, 30)
@@ -97,7 +105,13 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
     grid_cols = math.ceil(math.sqrt(n_counties * 1.2))
     village_size = COUNTY_DEGREES / VILLAGES_PER_SIDE
 
+    n_cities = math.ceil(n_counties / COUNTIES_PER_CITY)
+    n_provinces = math.ceil(n_cities / CITIES_PER_PROVINCE)
+    if n_provinces > len(PROVINCE_CODES):
+        raise ValueError(f"{villages} villages need {n_provinces} provinces; the generator has codes for {len(PROVINCE_CODES)}")
+
     with transaction.atomic():
+        province_id0, city_id0 = _next_id(Province), _next_id(City)
         county_id0, town_id0, village_id0 = _next_id(County), _next_id(Town), _next_id(Village)
         spec_id0, org_id0, ind_id0, team_id0 = _next_id(Specialist), _next_id(Organisation), _next_id(Industry), _next_id(Team)
 
@@ -105,10 +119,20 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
         c_idx = np.arange(n_counties)
         c_x = 80.0 + (c_idx % grid_cols) * COUNTY_DEGREES
         c_y = 22.0 + (c_idx // grid_cols) * COUNTY_DEGREES
-        county_codes = [f"{code_prefix}{i:05d}" for i in c_idx]
+        # The tree above them: provinces of cities of county-level units, codes extending their parents'.
+        bulk_insert(Province, ["id", "code", "name"], (
+            (province_id0 + p, PROVINCE_CODES[p], f"合成省{p:02d}") for p in range(n_provinces)
+        ))
+        city_codes = [f"{PROVINCE_CODES[c // CITIES_PER_PROVINCE]}{c % CITIES_PER_PROVINCE + 1:02d}" for c in range(n_cities)]
+        bulk_insert(City, ["id", "code", "name", "kind", "province_id"], (
+            (city_id0 + c, city_codes[c], f"合成市{c:03d}", "city", province_id0 + c // CITIES_PER_PROVINCE) for c in range(n_cities)
+        ))
+        c_city = c_idx // COUNTIES_PER_CITY
+        county_codes = [f"{city_codes[c_city[i]]}{i % COUNTIES_PER_CITY + 1:02d}" for i in c_idx]
         county_wkb = _square_wkb(c_x, c_y, COUNTY_DEGREES)
-        bulk_insert(County, ["id", "code", "name", "kind", "boundary"], (
-            (county_id0 + i, county_codes[i], f"合成县{i:05d}", "county", county_wkb[i]) for i in range(n_counties)
+        bulk_insert(County, ["id", "code", "name", "kind", "city_id", "boundary"], (
+            (county_id0 + i, county_codes[i], f"合成县{i:05d}", "county", city_id0 + int(c_city[i]), county_wkb[i])
+            for i in range(n_counties)
         ))
 
         # Towns: one per row of villages in each county.
@@ -140,14 +164,20 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
              float(v_x0[i] + half), float(v_y0[i] + half), True) for i in range(villages)
         ))
 
-        # Industries: 30, each key in a random tenth of the counties; the first 3 city-wide.
-        n_industries = 30
-        bulk_insert(Industry, ["id", "name", "category", "is_city_key"], (
-            (ind_id0 + i, f"合成产业{i:02d}", "other", i < 3) for i in range(n_industries)
+        # Key industries: INDUSTRIES_PER_CITY per city; the first CITY_KEY_INDUSTRIES key city-wide, each
+        # other one key in a random third of its city's county-level units.
+        n_industries = n_cities * INDUSTRIES_PER_CITY
+        i_city = np.arange(n_industries) // INDUSTRIES_PER_CITY
+        bulk_insert(Industry, ["id", "name", "category", "is_city_key", "city_id"], (
+            (ind_id0 + i, f"合成产业{i % INDUSTRIES_PER_CITY:02d}", "other", i % INDUSTRIES_PER_CITY < CITY_KEY_INDUSTRIES,
+             city_id0 + int(i_city[i])) for i in range(n_industries)
         ))
         key_rows = []
-        for i in range(3, n_industries):
-            chosen = rng.choice(n_counties, size=max(1, n_counties // 10), replace=False)
+        for i in range(n_industries):
+            if i % INDUSTRIES_PER_CITY < CITY_KEY_INDUSTRIES:
+                continue
+            units = np.flatnonzero(c_city == i_city[i])
+            chosen = rng.choice(units, size=max(1, len(units) // 3), replace=False)
             key_rows.extend((ind_id0 + i, county_id0 + int(c)) for c in chosen)
         bulk_insert(Industry.key_counties.through, ["industry_id", "county_id"], key_rows)
 
@@ -211,11 +241,13 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None, code_pre
                 ia_id = ia_id0 + len(ia_rows)
                 ia_rows.append((ia_id, team_id0 + i, ind_id0 + (i * 2 + k) % n_industries, datetime.date(2022, 3, 1), None))
                 if i % 2:
-                    limit_rows.extend((ia_id, county_id0 + int(c)) for c in rng.choice(n_counties, size=min(5, n_counties), replace=False))
+                    # Limited to a few units of the industry's own city.
+                    units = np.flatnonzero(c_city == i_city[(i * 2 + k) % n_industries])
+                    limit_rows.extend((ia_id, county_id0 + int(c)) for c in rng.choice(units, size=min(5, len(units)), replace=False))
         bulk_insert(IndustryAssignment, ["id", "team_id", "industry_id", "start_date", "end_date"], ia_rows)
         bulk_insert(IndustryAssignment.counties.through, ["industryassignment_id", "county_id"], limit_rows)
 
-        _reset_sequences([County, Town, Village, Industry, Organisation, Specialist, Team, IndustryAssignment])
+        _reset_sequences([Province, City, County, Town, Village, Industry, Organisation, Specialist, Team, IndustryAssignment])
         # Raw inserts send no signals: build the coverage spans of the new villages here (in one
         # pass over everything when the database held no villages before, far faster than by ids).
         if Village.objects.filter(pk__lt=village_id0).exists():

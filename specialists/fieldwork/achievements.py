@@ -30,12 +30,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from specialists.access.scope import may_review_achievement
+
 from specialists.assignments.models import VillageAssignment
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease
 from specialists.people.models import Specialist
 from specialists.fieldwork.photos import prepare_photo, read_upload
 from villages.models import Village
+from specialists.fieldwork.selectors import may_review_achievement
 
 MAX_EVIDENCE = 20
 MAX_REASON = 1000

@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from specialists.people.validators import mask, validate_id_number, validate_mobile
 from villages import geometry
+from villages.dates import FIRST_YEAR, LAST_YEAR
 from villages.models import Industry
 
-YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+# The years Tepai records (villages.dates): selections, honours, the years achievements count toward.
+YEAR_VALIDATORS = [MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
 
 
 class Organisation(models.Model):

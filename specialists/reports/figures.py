@@ -1,31 +1,38 @@
-"""Reads that pages, the API and commands share."""
+"""The headline figures (the bureau's annual report block): what the pages, the API and the
+`figures` command show, for a place and a year."""
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from specialists.access.scope import in_place
 from specialists.fieldwork.models import Achievement, Enterprise, IncomeIncrease, IndustryProblem
 from specialists.people.models import Honour, Specialist, Team
 from villages.models import County, Village
+from villages.places import COUNTY, EVERYWHERE, within
 
 
-def headline_figures(*, year=None) -> dict:
-    """The system's headline figures (the bureau's annual report block), for one year or all years.
+def headline_figures(*, year=None, place=EVERYWHERE) -> dict:
+    """The headline figures of a place (default: everywhere), for one year or all years.
 
-    Anyone may read them: they are city-wide totals with nothing personal. With a year, people and
-    teams count by the year they were selected, honours and income increases by their year,
-    enterprises by the year they were led or founded, and problems and countermeasures by the
-    problem's year, "four new" achievements and awards by the year they count toward; the divisions
-    are counted as they are. Only verified achievements count: their income increases are already in
-    IncomeIncrease and their economic entities in Enterprise (achievement_verify puts them there).
-    Eight queries, whatever the data size.
+    Rows count in a place by the scope rules (specialists.access.scope.RULES), exactly as a role
+    limited to that place sees them: specialists and their honours and income increases where they
+    are assigned, teams where a member is, economic entities and achievements in the place's
+    villages or by its specialists, industry problems of its cities' key industries. Callers pass a
+    place the user may see. With a year, people and teams count by the year they were selected,
+    honours and income increases by their year, enterprises by the year they were led or founded,
+    problems and countermeasures by the problem's year, "four new" achievements and awards by the
+    year they count toward; the divisions are counted as they are. Only verified achievements
+    count: their income increases are already in IncomeIncrease and their economic entities in
+    Enterprise (achievement_verify puts them there). Eight queries, whatever the data size.
     """
-    people = Specialist.objects.all()
-    teams = Team.objects.all()
-    honours = Honour.objects.filter(kind=Honour.Kind.PROVINCIAL_EXCELLENT)
-    enterprises = Enterprise.objects.all()
-    incomes = IncomeIncrease.objects.all()
-    problems = IndustryProblem.objects.all()
-    achievements = Achievement.objects.filter(status=Achievement.Status.VERIFIED)
+    people = in_place(Specialist.objects.all(), place)
+    teams = in_place(Team.objects.all(), place)
+    honours = in_place(Honour.objects.filter(kind=Honour.Kind.PROVINCIAL_EXCELLENT), place)
+    enterprises = in_place(Enterprise.objects.all(), place)
+    incomes = in_place(IncomeIncrease.objects.all(), place)
+    problems = in_place(IndustryProblem.objects.all(), place)
+    achievements = in_place(Achievement.objects.filter(status=Achievement.Status.VERIFIED), place)
     if year is not None:
         people = people.filter(year_selected=year)
         teams = teams.filter(year_selected=year)
@@ -63,7 +70,7 @@ def headline_figures(*, year=None) -> dict:
     # 8: the divisions, whatever the year, down one chain of joins: each village has one town and
     # each town one county-level unit, so nothing is counted twice.
     # (Aliases of their own: an aggregate named "towns" would shadow the relation it counts.)
-    divisions = County.objects.aggregate(
+    divisions = County.objects.filter(within("", COUNTY, place)).aggregate(
         n_counties=Count("pk", distinct=True),
         n_towns=Count("towns", distinct=True),
         n_villages=Count("towns__villages", filter=Q(towns__villages__kind=Village.Kind.VILLAGE)),
@@ -72,3 +79,28 @@ def headline_figures(*, year=None) -> dict:
     figures["towns"] = divisions["n_towns"]
     figures["administrative_villages"] = divisions["n_villages"]
     return figures
+
+
+def figure_rows(figures) -> list[tuple[str, str]]:
+    """The figures as (label, value) lines in the active language, as the pages and the command show them."""
+    count = "{:,}".format
+
+    def yuan(amount):
+        return _("%(amount)s yuan") % {"amount": f"{amount:,}"}
+
+    return [
+        (_("Specialists selected"), count(figures["specialists"])),
+        (_("of whom college-student specialists"), count(figures["college_student_specialists"])),
+        (_("Rated provincial excellent specialists"), count(figures["excellent_specialists"])),
+        (_("Specialist teams"), count(figures["teams"])),
+        (_("Economic entities led or founded by specialists"), count(figures["enterprises"])),
+        (_("Income increase of farmers and new agricultural businesses"), yuan(figures["farmer_income_increase_yuan"])),
+        (_("Income increase of village collectives"), yuan(figures["collective_income_increase_yuan"])),
+        (_("Verified “four new” achievements (new varieties, technologies, equipment, modes)"), count(figures["four_new_achievements"])),
+        (_("Verified awards"), count(figures["awards"])),
+        (_("Industry problems analysed"), count(figures["industry_problems"])),
+        (_("Countermeasures made"), count(figures["countermeasures"])),
+        (_("County-level units"), count(figures["county_units"])),
+        (_("Towns"), count(figures["towns"])),
+        (_("Administrative villages"), count(figures["administrative_villages"])),
+    ]

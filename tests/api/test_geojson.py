@@ -113,7 +113,7 @@ def test_statuses_agree_with_the_coverage_report(city, leader):
     statuses = {code: feat["properties"]["status"] for code, feat in features.items()}
     assert sorted(code for code, s in statuses.items() if s == "uncovered") == [v["code"] for v in report.uncovered_villages]
     assert [code for code, s in statuses.items() if s == "at_risk"] == [v["code"] for v in report.at_risk_villages]
-    assert sum(s in ("covered", "at_risk") for s in statuses.values()) == report.city.villages_covered
+    assert sum(s in ("covered", "at_risk") for s in statuses.values()) == report.total.villages_covered
 
 
 def test_a_village_without_a_boundary_has_a_null_geometry(city, leader):

@@ -24,7 +24,8 @@ def _count():
 
 
 def test_a_county_coordinator_assigns_a_team_to_a_key_industry_of_their_unit(world):
-    team = f.make_team(name="新团")
+    # A team the coordinator sees: its leader serves the unit.
+    team = f.make_team(name="新团", leader=world.huaiyuan.specialist)
     before = _count()
 
     response = _client(world.users["county_coordinator"]).post(
@@ -42,8 +43,9 @@ def test_a_county_coordinator_assigns_a_team_to_a_key_industry_of_their_unit(wor
     assert _count() == before + 1
 
 
-@pytest.mark.parametrize("counties", [[], ["349322"], ["349321", "349322"]], ids=["city-wide", "other-county", "both"])
-def test_a_county_coordinator_cannot_assign_beyond_their_unit(world, counties):
+@pytest.mark.parametrize("counties, status", [([], 422), (["349322"], 400), (["349321", "349322"], 400)],
+                         ids=["city-wide", "other-county", "both"])
+def test_a_county_coordinator_cannot_assign_beyond_their_unit(world, counties, status):
     before = _count()
 
     response = _client(world.users["county_coordinator"]).post(
@@ -51,8 +53,24 @@ def test_a_county_coordinator_cannot_assign_beyond_their_unit(world, counties):
               "start_date": "2024-03-01"}, format="json",
     )
 
-    assert response.status_code == 400
+    # Another unit's code does not exist for them (400); naming none is refused by the rule (422).
+    assert response.status_code == status
     assert list(response.json()["fields"]) == ["counties"]
+    assert _count() == before
+
+
+def test_a_county_coordinator_cannot_name_another_units_team(world):
+    """Refused as a team that does not exist, without its name: the team is none of the unit's."""
+    before = _count()
+
+    response = _client(world.users["county_coordinator"]).post(
+        URL, {"team": world.wuhe.team.pk, "industry": world.huaiyuan.industry.pk, "counties": [world.huaiyuan.county.code],
+              "start_date": "2024-03-01"}, format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["team"]
+    assert world.wuhe.team.name not in response.content.decode()
     assert _count() == before
 
 

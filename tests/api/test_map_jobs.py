@@ -47,6 +47,7 @@ def test_a_job_is_recorded_queued_with_what_was_asked(world):
     job = MapJob.objects.get()
     assert body == {
         "id": job.pk, "kind": "villages", "format": "png", "as_of": "2023-06-15",
+        "province": "34", "province_name": "安徽省", "city": "3403", "city_name": "蚌埠市",
         "county": world.wuhe.county.code, "county_name": "五河县", "town": world.wuhe.town.code, "town_name": "五河县镇",
         "status": "queued", "progress": 0, "error": None, "created_at": body["created_at"], "finished_at": None, "download_url": None,
     }
@@ -146,8 +147,10 @@ def test_the_industry_map_of_the_whole_city_is_not_for_county_roles(world):
 def test_the_industry_map_takes_no_unit_and_a_town_must_be_in_the_unit_named(world):
     user = world.users["city_coordinator"]
 
-    assert list(_post(user, {"kind": "industries", "county": world.wuhe.county.code}, status=400)["fields"]) == ["kind"]
-    assert list(_post(user, {"county": world.huaiyuan.county.code, "town": world.wuhe.town.code}, status=400)["fields"]) == ["town"]
+    # The map rules and the place resolver refuse these, as for the pages and the command: a rule (422),
+    # a town not in the unit named (404, like one that does not exist).
+    assert list(_post(user, {"kind": "industries", "county": world.wuhe.county.code}, status=422)["fields"]) == ["kind"]
+    assert list(_post(user, {"county": world.huaiyuan.county.code, "town": world.wuhe.town.code}, status=404)["fields"]) == ["town"]
     assert list(_post(user, {"format": "jpeg"}, status=400)["fields"]) == ["format"]
     assert list(_post(user, {"as_of": "9999-12-31"}, status=400)["fields"]) == ["as_of"]
 

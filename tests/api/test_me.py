@@ -12,6 +12,8 @@ from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 
+EVERYWHERE = {"level": "all", "code": "", "name": ""}
+
 
 def _me(user):
     client = APIClient()
@@ -32,7 +34,7 @@ def test_a_specialist_gets_profile_todays_villages_and_teams_in_one_call():
     response = _me(role.user)
 
     body = response.json()
-    assert (body["role"], body["scope"]) == ("specialist", {"city_wide": False, "county": None, "can_write": False})
+    assert (body["role"], body["scope"]) == ("specialist", {"city_wide": False, "county": None, "place": EVERYWHERE, "can_write": False})
     assert body["specialist"]["id"] == specialist.pk
     assert body["specialist"]["mobile"] == specialist.masked_mobile
     village = serving.village
@@ -68,7 +70,8 @@ def test_a_county_coordinator_gets_role_and_scope_only():
 
     assert body == {
         "username": role.user.username, "role": "coordinator",
-        "scope": {"city_wide": False, "county": {"code": county.code, "name": county.name}, "can_write": True},
+        "scope": {"city_wide": False, "county": {"code": county.code, "name": county.name},
+                  "place": {"level": "county", "code": county.code, "name": county.name}, "can_write": True},
         "specialist": None, "villages": [], "teams": [], "recent_logs": [], "recent_achievements": [],
     }
 
@@ -78,7 +81,7 @@ def test_a_superuser_is_a_city_coordinator():
 
     body = _me(user).json()
 
-    assert (body["role"], body["scope"]) == ("coordinator", {"city_wide": True, "county": None, "can_write": True})
+    assert (body["role"], body["scope"]) == ("coordinator", {"city_wide": True, "county": None, "place": EVERYWHERE, "can_write": True})
 
 
 @pytest.mark.parametrize(("role", "county"), [(UserRole.Role.COORDINATOR, True), (UserRole.Role.LEADER, False), (UserRole.Role.LEADER, True)])

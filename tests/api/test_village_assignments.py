@@ -175,14 +175,23 @@ def test_a_county_coordinator_hands_a_village_to_another_specialist_without_a_ga
     assert spans.exists() and not spans.filter(covered=False).exists()
 
 
-def test_a_successor_starting_the_same_day_as_the_current_one_leaves_it_that_one_day(world):
+def test_a_successor_starting_on_the_current_ones_first_day_is_refused_naming_the_day(world):
+    """Accepting it would shrink the current assignment to its first day and rewrite the coverage
+    already reported for every day since."""
     current = world.huaiyuan.assignment
+    before = VillageAssignment.objects.count()
 
-    response = _reassign(world.users["city_coordinator"], current, specialist=f.make_specialist().pk, start_date=current.start_date.isoformat())
+    response = _reassign(world.users["city_coordinator"], current, specialist=f.make_specialist().pk,
+                         start_date=current.start_date.isoformat())
 
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"start_date": [
+        "The successor must start after the current assignment's first day, 2023-03-01; to replace it from that day, "
+        "end it and assign the successor."
+    ]}
     current.refresh_from_db()
-    assert current.end_date == current.start_date
+    assert current.end_date is None
+    assert VillageAssignment.objects.count() == before
 
 
 def test_a_refused_successor_leaves_the_current_assignment_running(world):
@@ -202,7 +211,9 @@ def test_a_refused_successor_leaves_the_current_assignment_running(world):
 
 @pytest.mark.parametrize(("field", "start_date", "same", "expected"), [
     ("specialist", "2024-07-01", True, "张怀远 already serves 怀远县村; choose another specialist."),
-    ("start_date", "2023-02-28", False, "The successor cannot start before the current assignment began (2023-03-01)."),
+    ("start_date", "2023-02-28", False,
+     "The successor must start after the current assignment's first day, 2023-03-01; to replace it from that day, "
+     "end it and assign the successor."),
 ])
 def test_a_successor_who_is_the_same_specialist_or_starts_too_early_is_named_in_the_error(world, field, start_date, same, expected):
     current = world.huaiyuan.assignment

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from specialists.people.models import Specialist
 from django.conf import settings
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
@@ -261,9 +262,11 @@ def test_a_county_leader_sees_only_their_county(client, world):
     assert "五河县" in html and "沱湖村" not in html  # villages come from the API, not the page
     for other in ("怀远县", "349321", "石榴"):
         assert other not in html
-    # City-wide totals include the other units: a county leader gets their unit's coverage instead.
-    assert "Headline figures" not in html
-    assert 'name="year"' not in html and 'name="county"' not in html
+    # The headline figures are the unit's own, not the city's: its specialists (those assigned there), not all.
+    wuhe_specialists = Specialist.objects.filter(village_assignments__village__town__county=world.wuhe.county).distinct().count()
+    assert wuhe_specialists < Specialist.objects.count()
+    assert re.search(rf"<dt>Specialists selected</dt><dd translate=\"no\">{wuhe_specialists}</dd>", html)
+    assert 'name="year"' in html and 'name="county"' not in html
     assert re.findall(r'<tr data-county="(\d+)"', html) == ["349322"]
 
 

@@ -9,6 +9,10 @@ from specialists.access import scope as access
 from specialists.access.models import UserRole
 from specialists.people.models import Specialist
 from tests import factories as f
+from specialists.access.divisions import industries_for, villages_for
+from specialists.assignments.selectors import industry_assignments_for, village_assignments_for
+from specialists.fieldwork.selectors import enterprises_for
+from specialists.people.selectors import organisations_for, shows_personal_data, specialists_for, teams_for
 
 pytestmark = pytest.mark.django_db
 Role = UserRole.Role
@@ -19,8 +23,8 @@ def test_anonymous_and_role_less_users_have_no_access_and_see_nothing():
     for user in (AnonymousUser(), f.make_user()):
         scope = access.scope_for(user)
         assert (scope.has_access, scope.can_write, scope.is_city_wide) == (False, False, False)
-        assert list(access.villages_for(user)) == []
-        assert list(access.industries_for(user)) == []
+        assert list(villages_for(user)) == []
+        assert list(industries_for(user)) == []
 
 
 def test_an_inactive_user_has_no_access_whatever_their_role():
@@ -62,7 +66,7 @@ def test_county_roles_see_the_specialists_assigned_there_on_any_date():
     user = f.make_user_role(role=Role.LEADER, county=county).user
 
     # Once each, although `twice` holds two assignments there.
-    assert sorted(s.pk for s in access.specialists_for(user)) == sorted([past.pk, future.pk, twice.pk])
+    assert sorted(s.pk for s in specialists_for(user)) == sorted([past.pk, future.pk, twice.pk])
 
 
 def test_a_specialist_sees_themselves_their_teams_assignments_and_enterprises_only():
@@ -78,12 +82,12 @@ def test_a_specialist_sees_themselves_their_teams_assignments_and_enterprises_on
     f.make_industry_assignment()
     user = f.make_user_role(role=Role.SPECIALIST, specialist=me).user
 
-    assert list(access.specialists_for(user)) == [me]
-    assert list(access.teams_for(user)) == [mine]
-    assert list(access.village_assignments_for(user)) == [assignment]
-    assert list(access.enterprises_for(user)) == [enterprise]
-    assert list(access.industry_assignments_for(user)) == [industry_assignment]
-    assert sorted(o.pk for o in access.organisations_for(user)) == sorted({me.organisation_id, mine.lead_organisation_id})
+    assert list(specialists_for(user)) == [me]
+    assert list(teams_for(user)) == [mine]
+    assert list(village_assignments_for(user)) == [assignment]
+    assert list(enterprises_for(user)) == [enterprise]
+    assert list(industry_assignments_for(user)) == [industry_assignment]
+    assert sorted(o.pk for o in organisations_for(user)) == sorted({me.organisation_id, mine.lead_organisation_id})
 
 
 def test_county_roles_see_city_wide_industry_assignments_and_those_naming_their_county():
@@ -93,7 +97,7 @@ def test_county_roles_see_city_wide_industry_assignments_and_those_naming_their_
     f.make_industry_assignment(counties=[f.make_county()])
     user = f.make_user_role(role=Role.COORDINATOR, county=county).user
 
-    assert sorted(a.pk for a in access.industry_assignments_for(user)) == sorted([city_wide.pk, named.pk])
+    assert sorted(a.pk for a in industry_assignments_for(user)) == sorted([city_wide.pk, named.pk])
 
 
 def test_county_roles_see_enterprises_in_their_villages_or_of_their_specialists():
@@ -105,7 +109,7 @@ def test_county_roles_see_enterprises_in_their_villages_or_of_their_specialists(
     f.make_enterprise()
     user = f.make_user_role(role=Role.LEADER, county=county).user
 
-    assert sorted(e.pk for e in access.enterprises_for(user)) == sorted([in_village.pk, of_specialist.pk])
+    assert sorted(e.pk for e in enterprises_for(user)) == sorted([in_village.pk, of_specialist.pk])
 
 
 def test_personal_data_is_whole_only_for_coordinators_who_manage_the_specialist():
@@ -119,7 +123,7 @@ def test_personal_data_is_whole_only_for_coordinators_who_manage_the_specialist(
 
     # Rows loaded without the selector's annotation: the helper asks the database.
     plain = {s.pk: s for s in Specialist.objects.filter(pk__in=[served.pk, elsewhere.pk])}
-    assert (access.shows_personal_data(city, plain[served.pk]), access.shows_personal_data(city, plain[elsewhere.pk])) == (True, True)
-    assert (access.shows_personal_data(local, plain[served.pk]), access.shows_personal_data(local, plain[elsewhere.pk])) == (True, False)
-    assert access.shows_personal_data(leader, plain[served.pk]) is False
-    assert access.shows_personal_data(himself, plain[served.pk]) is False
+    assert (shows_personal_data(city, plain[served.pk]), shows_personal_data(city, plain[elsewhere.pk])) == (True, True)
+    assert (shows_personal_data(local, plain[served.pk]), shows_personal_data(local, plain[elsewhere.pk])) == (True, False)
+    assert shows_personal_data(leader, plain[served.pk]) is False
+    assert shows_personal_data(himself, plain[served.pk]) is False

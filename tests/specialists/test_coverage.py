@@ -14,7 +14,9 @@ from openpyxl import load_workbook
 from specialists.coverage.queries import coverage_for
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from specialists.people.models import Organisation, Specialist, Team, TeamMembership
+from tests.factories import default_city
 from villages.models import County, Industry, Town, Village
+from villages.places import Place
 
 AS_OF = datetime.date(2023, 6, 15)
 DAY = datetime.timedelta(days=1)
@@ -26,8 +28,9 @@ class World:
     """Two county-level units with one town each, and villages in every coverage situation."""
 
     def __init__(self):
-        self.huaiyuan = County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY)
-        self.wuhe = County.objects.create(code="340322", name="五河县", kind=County.Kind.COUNTY)
+        self.city = default_city()
+        self.huaiyuan = County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=self.city)
+        self.wuhe = County.objects.create(code="340322", name="五河县", kind=County.Kind.COUNTY, city=self.city)
         self.town_a = Town.objects.create(code="340321100", name="荆山镇", kind=Town.Kind.TOWN, county=self.huaiyuan)
         self.town_b = Town.objects.create(code="340322100", name="城关镇", kind=Town.Kind.TOWN, county=self.wuhe)
         self.org = Organisation.objects.create(name="安徽农业大学", kind=Organisation.Kind.UNIVERSITY)
@@ -43,10 +46,10 @@ class World:
         self.wuhe_village = village(self.town_b, "340322100201", "陈台村", start=AS_OF - 100 * DAY)
         # Key industries: wheat city-wide; pomegranate key in both counties but its team is limited
         # to Huaiyuan; crab key in Wuhe with no team at all.
-        self.wheat = Industry.objects.create(name="优质小麦", category=Industry.Category.GRAIN, is_city_key=True)
-        self.pomegranate = Industry.objects.create(name="石榴", category=Industry.Category.HORTICULTURE)
+        self.wheat = Industry.objects.create(name="优质小麦", category=Industry.Category.GRAIN, is_city_key=True, city=self.city)
+        self.pomegranate = Industry.objects.create(name="石榴", category=Industry.Category.HORTICULTURE, city=self.city)
         self.pomegranate.key_counties.set([self.huaiyuan, self.wuhe])
-        self.crab = Industry.objects.create(name="螃蟹", category=Industry.Category.AQUACULTURE)
+        self.crab = Industry.objects.create(name="螃蟹", category=Industry.Category.AQUACULTURE, city=self.city)
         self.crab.key_counties.set([self.wuhe])
         team = Team.objects.create(name="小麦特派团", lead_organisation=self.org, leader=self.serving, year_selected=2023)
         TeamMembership.objects.create(team=team, specialist=self.serving, role=TeamMembership.Role.LEADER)
@@ -80,8 +83,8 @@ def codes(rows):
 def test_village_coverage_counts_only_running_assignments_of_active_specialists(world):
     coverage = coverage_for(as_of=AS_OF)
 
-    assert coverage.city.villages_total == 6  # the community does not count
-    assert coverage.city.villages_covered == 3  # covered, at risk, Wuhe's
+    assert coverage.total.villages_total == 6  # the community does not count
+    assert coverage.total.villages_covered == 3  # covered, at risk, Wuhe's
     assert codes(coverage.uncovered_villages) == ["340321100202", "340321100203", "340321100204"]
     assert codes(coverage.at_risk_villages) == ["340321100205"]
     assert coverage.at_risk_villages[0]["last_end_date"] == (AS_OF + 10 * DAY).isoformat()
@@ -98,14 +101,14 @@ def test_per_county_and_town_tallies(world):
     assert (by_code["340321"].villages_total, by_code["340321"].villages_covered, by_code["340321"].villages_at_risk) == (5, 2, 1)
     assert (by_code["340322"].villages_total, by_code["340322"].villages_covered) == (1, 1)
     assert [(t.code, t.villages_total, t.villages_covered) for t in coverage.towns] == [("340321100", 5, 2), ("340322100", 1, 1)]
-    assert coverage.town_counties == {"340321100": "340321", "340322100": "340322"}
+    assert {t.code: t.parent for t in coverage.towns} == {"340321100": "340321", "340322100": "340322"}
 
 
 def test_a_past_date_sees_the_assignments_of_that_day(world):
     coverage = coverage_for(as_of=AS_OF - 200 * DAY)
 
     # Only the assignment that has since ended was running then.
-    assert coverage.city.villages_covered == 1
+    assert coverage.total.villages_covered == 1
     assert "340321100202" not in codes(coverage.uncovered_villages)
 
 
@@ -121,7 +124,7 @@ def test_industry_coverage_per_county_where_key(world):
         {"industry": "石榴", "county": "五河县", "county_code": "340322"},  # the team is limited to Huaiyuan
         {"industry": "螃蟹", "county": "五河县", "county_code": "340322"},
     ]
-    assert (coverage.city.industries_total, coverage.city.industries_covered) == (3, 1)
+    assert (coverage.total.industries_total, coverage.total.industries_covered) == (3, 1)
     by_code = {tally.code: tally for tally in coverage.counties}
     assert (by_code["340321"].industries_total, by_code["340321"].industries_covered) == (1, 1)
     assert (by_code["340322"].industries_total, by_code["340322"].industries_covered) == (2, 0)
@@ -136,10 +139,10 @@ def test_an_ended_team_assignment_leaves_its_industry_uncovered(world):
 
 
 def test_county_scope_sees_only_its_own_villages_and_industries(world):
-    coverage = coverage_for(as_of=AS_OF, county=world.wuhe)
+    coverage = coverage_for(as_of=AS_OF, place=Place(world.wuhe))
 
     assert [t.code for t in coverage.counties] == ["340322"]
-    assert coverage.city.villages_total == 1
+    assert coverage.total.villages_total == 1
     assert coverage.uncovered_villages == []
     assert [p["industry"] for p in coverage.uncovered_industries] == ["石榴", "螃蟹"]
 
@@ -153,7 +156,7 @@ def test_specialists_over_their_village_load(world):
         {"id": world.serving.pk, "name": "张伟", "villages": 6}
     ]
     assert coverage_for(as_of=AS_OF, max_villages=6).overloaded_specialists == []
-    assert [s["name"] for s in coverage_for(as_of=AS_OF, county=world.wuhe, max_villages=5).overloaded_specialists] == ["张伟"]
+    assert [s["name"] for s in coverage_for(as_of=AS_OF, place=Place(world.wuhe), max_villages=5).overloaded_specialists] == ["张伟"]
 
 
 def test_query_count_does_not_grow_with_the_data(world):
@@ -194,13 +197,16 @@ def test_command_json_has_the_documented_keys(world):
 
     data = json.loads(out.getvalue())
     assert data["as_of"] == "2023-06-15"
-    assert (data["villages_total"], data["villages_covered"]) == (6, 3)
-    assert (data["industries_total"], data["industries_covered"]) == (3, 1)
+    # The one shape of coverage: the API's summary, with the gap lists beside it.
+    assert data["place"] == {"level": "all", "code": "", "name": "蚌埠市"}
+    assert (data["villages"]["total"], data["villages"]["covered"]) == (6, 3)
+    assert (data["industries"]["total"], data["industries"]["covered"]) == (3, 1)
     assert [v["code"] for v in data["uncovered_villages"]] == ["340321100202", "340321100203", "340321100204"]
     assert {"code", "name", "town", "county"} <= set(data["uncovered_villages"][0])
     assert [v["code"] for v in data["at_risk_villages"]] == ["340321100205"]
     assert len(data["uncovered_industries"]) == 2
-    assert [(c["code"], c["name"], c["villages_total"]) for c in data["counties"]] == [("340321", "怀远县", 5), ("340322", "五河县", 1)]
+    assert [(c["code"], c["name"], c["villages"]["total"]) for c in data["counties"]] == [("340321", "怀远县", 5), ("340322", "五河县", 1)]
+    assert [(c["code"], c["villages"]["total"]) for c in data["cities"]] == [("3403", 6)]
 
 
 def test_command_county_filter_and_csv(world):
@@ -208,8 +214,10 @@ def test_command_county_filter_and_csv(world):
     call_command("coverage", "--as-of", AS_OF.isoformat(), "--county", "340322", "--format", "csv", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("level,code,name,county_code,villages_total,villages_covered")
-    assert [line.split(",")[:2] for line in lines[1:]] == [["total", "340322"], ["county", "340322"], ["town", "340322100"]]
+    assert lines[0].startswith("level,code,name,parent_code,villages_total,villages_covered")
+    assert [line.split(",")[:4] for line in lines[1:]] == [
+        ["county", "340322", "五河县", ""], ["county", "340322", "五河县", "3403"], ["town", "340322100", "城关镇", "340322"],
+    ]
 
 
 def test_command_writes_a_workbook(world, tmp_path):
@@ -227,7 +235,7 @@ def test_command_writes_a_workbook(world, tmp_path):
     "args, message",
     [
         (["--as-of", "2023-02-30"], "--as-of"),
-        (["--county", "999999"], "999999"),
+        (["--county", "999999"], "--county"),
         (["--format", "xlsx"], "--output"),
         (["--at-risk-days", "-1"], "--at-risk-days"),
     ],

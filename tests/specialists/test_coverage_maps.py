@@ -8,6 +8,7 @@ import zipfile
 
 import geopandas as gpd
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -18,6 +19,7 @@ from shapely.geometry import box
 
 from specialists.coverage import maps as coverage_maps
 from specialists.coverage.queries import coverage_for
+from villages.places import Place
 from specialists.coverage.maps import coverage_map, county_rate_frame, industry_map, industry_map_data, village_frame, village_map_frames
 from specialists.people.models import Specialist
 from tests.factories import (
@@ -106,7 +108,7 @@ def test_the_map_agrees_with_the_coverage_report(world, at_risk_days, at_risk):
 
     assert sorted(frame.loc[frame["status"] == "uncovered", "code"]) == [v["code"] for v in coverage.uncovered_villages]
     assert sorted(frame.loc[frame["status"] == "at_risk", "code"]) == [v["code"] for v in coverage.at_risk_villages] == at_risk
-    assert int(frame["covered"].sum()) == coverage.city.villages_covered
+    assert int(frame["covered"].sum()) == coverage.total.villages_covered
 
 
 def test_a_past_date_sees_that_day(world):
@@ -117,8 +119,8 @@ def test_a_past_date_sees_that_day(world):
 
 
 def test_scope_to_a_county_or_a_town(world):
-    assert sorted(village_frame(as_of=AS_OF, county=world.zone)["code"]) == ["340303201201"]
-    town = village_frame(as_of=AS_OF, town=world.town)
+    assert sorted(village_frame(as_of=AS_OF, place=Place(world.zone))["code"]) == ["340303201201"]
+    town = village_frame(as_of=AS_OF, place=Place(world.town))
     assert sorted(town["code"]) == ["340321100001", "340321100201", "340321100202", "340321100203", "340321100204"]
 
 
@@ -134,7 +136,7 @@ def test_frames_take_the_same_queries_for_2_and_20_villages():
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            frames = village_map_frames(as_of=AS_OF, county=county)
+            frames = village_map_frames(as_of=AS_OF, place=Place(county))
         return len(captured), len(frames.villages)
 
     add_villages(0, 2)
@@ -157,8 +159,8 @@ def test_a_town_without_a_boundary_is_outlined_by_its_villages_and_a_zone_by_its
 
 
 def test_a_county_map_names_its_towns_and_a_town_map_its_villages(world):
-    county = village_map_frames(as_of=AS_OF, county=world.huaiyuan)
-    town = village_map_frames(as_of=AS_OF, town=world.town)
+    county = village_map_frames(as_of=AS_OF, place=Place(world.huaiyuan))
+    town = village_map_frames(as_of=AS_OF, place=Place(world.town))
 
     assert list(county.labels["name"]) == ["荆山镇"]
     assert list(county.counties["code"]) == ["340321"]
@@ -206,7 +208,7 @@ def industries(world):
 
 def test_industry_panels_show_covered_units_gaps_and_the_teams(world, industries):
     with CaptureQueriesContext(connection) as captured, translation.override("en"):
-        data = industry_map_data(as_of=AS_OF)
+        data = industry_map_data(as_of=AS_OF, city=world.huaiyuan.city)
 
     # Units, zone towns, zone villages without town outlines, the synthetic check, coverage_for's
     # key industry query, and the running team assignments.
@@ -228,7 +230,7 @@ def test_the_industry_layer_has_a_feature_per_industry_and_unit_where_it_is_key(
     path = tmp_path / mapfile.filename
     path.write_bytes(mapfile.content)
     layer = gpd.read_file(path)
-    assert mapfile.filename == "industry-coverage-2023-06-15.geojson"
+    assert mapfile.filename == "industry-coverage-3403-2023-06-15.geojson"
     assert mapfile.content_type == "application/geo+json"
     assert [(r["industry"], r["county"], r["status"], r["covered"]) for r in layer.drop(columns="geometry").to_dict("records")] == [
         ("优质小麦", "怀远县", "covered", True),
@@ -276,7 +278,7 @@ def test_the_command_names_the_file_after_the_scope_and_date(world, tmp_path, mo
     call_command("coverage_map", "--as-of", "2023-06-15", "--town", "340321100", "--format", "svg", stdout=io.StringIO())
     call_command("coverage_map", "--as-of", "2023-06-15", "--kind", "industries", "--format", "pdf", stdout=io.StringIO())
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["industry-coverage-2023-06-15.pdf", "village-coverage-340321100-2023-06-15.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["industry-coverage-3403-2023-06-15.pdf", "village-coverage-340321100-2023-06-15.svg"]
 
 
 @pytest.mark.parametrize("arguments,message", [
@@ -295,21 +297,23 @@ def test_the_command_refuses_bad_arguments_naming_them(world, arguments, message
 
 
 def test_coverage_map_names_and_types_its_files(world):
-    mapfile = coverage_map(as_of=AS_OF, town=world.town, fmt="shp")
+    mapfile = coverage_map(as_of=AS_OF, place=Place(world.town), fmt="shp")
 
     assert (mapfile.filename, mapfile.content_type) == ("village-coverage-340321100-2023-06-15.shp.zip", "application/zip")
-    with pytest.raises(ValueError, match="unknown map format"):
+    with pytest.raises(ValidationError) as refused:
         coverage_map(as_of=AS_OF, fmt="jpeg")
-    with pytest.raises(ValueError, match="not in the county-level unit"):
-        coverage_map(as_of=AS_OF, county=world.zone, town=world.town)
+    assert list(refused.value.message_dict) == ["format"]
+    with pytest.raises(ValidationError) as refused:
+        industry_map(as_of=AS_OF, place=Place(world.town))
+    assert list(refused.value.message_dict) == ["kind"]
 
 
 def test_an_empty_scope_still_gets_a_map(tmp_path):
     county = make_county(code="340323", name="固镇县")
 
-    village_map = coverage_map(as_of=AS_OF, county=county, fmt="png")
+    village_map = coverage_map(as_of=AS_OF, place=Place(county), fmt="png")
     industries = industry_map(as_of=AS_OF, fmt="png")
-    layer = coverage_map(as_of=AS_OF, county=county, fmt="gpkg")
+    layer = coverage_map(as_of=AS_OF, place=Place(county), fmt="gpkg")
 
     assert Image.open(io.BytesIO(village_map.content)).size == (1650, 1275)
     industries_image = Image.open(io.BytesIO(industries.content))

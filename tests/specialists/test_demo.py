@@ -21,6 +21,7 @@ from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from specialists.fieldwork.models import Achievement, Countermeasure, Enterprise, IncomeIncrease, IndustryProblem
 from specialists.people.models import Honour, Organisation, Specialist, Team, TeamMembership
 from specialists.people.validators import validate_credit_code, validate_id_number
+from tests import factories as f
 from villages.models import County, Industry, Town, Village
 
 AS_OF = datetime.date(2022, 6, 30)
@@ -82,9 +83,12 @@ def test_a_failing_step_leaves_no_row_behind(monkeypatch):
 @pytest.mark.parametrize(
     "existing, message",
     [
-        (lambda: County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY), "part of the Bengbu demo"),
+        (lambda: County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=f.default_city()), "part of the Bengbu demo"),
         (lambda: get_user_model().objects.create_user("admin", password="x"), "part of the Bengbu demo"),
-        (lambda: County.objects.create(code="110101", name="东城区", kind=County.Kind.DISTRICT), "not the Bengbu demo"),
+        (lambda: County.objects.create(
+            code="110101", name="东城区", kind=County.Kind.DISTRICT,
+            city=f.make_city(code="1101", name="北京市", province=f.make_province(code="11", name="北京市")),
+        ), "not the Bengbu demo"),
     ],
     ids=["a-demo-county", "an-admin-user", "another-county"],
 )

@@ -14,6 +14,7 @@ from specialists.people.models import Honour, Organisation, Specialist, Team
 from specialists.reports.figures import headline_figures
 from specialists.people.validators import credit_code_check_char
 from tests import factories as f
+from tests.factories import default_city
 from villages.models import County, Industry, Town, Village
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +27,14 @@ def credit_code(serial):
 
 @pytest.fixture
 def rows():
-    county = County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY)
-    County.objects.create(code="340371", name="蚌埠高新技术产业开发区", kind=County.Kind.ZONE)
+    county = County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=default_city())
+    County.objects.create(code="340371", name="蚌埠高新技术产业开发区", kind=County.Kind.ZONE, city=default_city())
     town = Town.objects.create(code="340321100", name="荆山镇", kind=Town.Kind.TOWN, county=county)
     Town.objects.create(code="340321001", name="白乳泉街道", kind=Town.Kind.SUBDISTRICT, county=county)
     village = Village.objects.create(code="340321100201", name="张庄村", town=town)
     Village.objects.create(code="340321100202", name="李圩村", town=town)
     Village.objects.create(code="340321100001", name="荆山社区", town=town, kind=Village.Kind.COMMUNITY)
-    rice = Industry.objects.create(name="糯稻", category=Industry.Category.GRAIN)
+    rice = Industry.objects.create(name="糯稻", category=Industry.Category.GRAIN, city=default_city())
     org = Organisation.objects.create(name="安徽农业大学", kind=Organisation.Kind.UNIVERSITY)
 
     def specialist(mobile, year, kind=Specialist.Kind.INDIVIDUAL):

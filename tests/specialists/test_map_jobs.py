@@ -6,10 +6,12 @@ import signal
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from PIL import Image
 
 from specialists.coverage import map_jobs as services
 from specialists.coverage.models import MapJob
+from villages.places import Place
 from tests.factories import START, make_specialist, make_town, make_user, make_village, make_village_assignment
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,7 @@ def _files_of(job):
 
 def test_a_job_is_queued_only_once_its_row_is_committed(town, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, town=town)
+        job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, place=Place(town))
 
     assert len(callbacks) == 1
     job.refresh_from_db()
@@ -53,7 +55,7 @@ def test_a_job_is_queued_only_once_its_row_is_committed(town, django_capture_on_
 
 def test_a_job_renders_and_stores_its_file(town, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, town=town)
+        job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, place=Place(town))
 
     job.refresh_from_db()
     assert (job.status, job.progress, job.attempts, job.error) == (MapJob.Status.DONE, 100, 1, "")
@@ -113,9 +115,18 @@ def test_a_failed_render_records_its_error(town, monkeypatch):
     assert (failed.status, failed.error, failed.result.name) == (MapJob.Status.FAILED, "no CJK font", "")
 
 
-def test_a_town_outside_the_county_is_refused(town):
-    with pytest.raises(ValueError, match="not in the county"):
-        services.map_job_create(requested_by=None, kind=MapJob.Kind.VILLAGES, fmt="png", town=town, county=make_town().county)
+def test_a_job_names_its_place_and_every_division_above_it(town):
+    job = services.map_job_create(requested_by=None, kind=MapJob.Kind.VILLAGES, fmt="geojson", place=Place(town))
+
+    assert (job.town, job.county, job.city, job.province) == (town, town.county, town.county.city, town.county.city.province)
+
+
+def test_an_industry_map_of_a_town_is_refused_by_the_map_rules_and_nothing_is_recorded(town):
+    with pytest.raises(ValidationError) as refused:
+        services.map_job_create(requested_by=None, kind=MapJob.Kind.INDUSTRIES, fmt="png", place=Place(town))
+
+    assert list(refused.value.message_dict) == ["kind"]
+    assert not MapJob.objects.exists()
 
 
 def _wait_for(condition, timeout, what):
@@ -131,7 +142,7 @@ def _wait_for(condition, timeout, what):
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_renders_a_queued_job(town, live_celery_worker):
-    job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, town=town)
+    job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, place=Place(town))
 
     _wait_for(lambda: MapJob.objects.get(pk=job.pk).status == MapJob.Status.DONE, 60, "the worker to finish the job")
     done = MapJob.objects.get(pk=job.pk)
@@ -146,7 +157,7 @@ def test_a_worker_killed_mid_render_leaves_a_job_that_completes_once_on_redelive
     hold = hook_dir / "hold"
     hold.write_text("")
     try:
-        job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, town=town)
+        job = services.map_job_create(requested_by=make_user(), kind=MapJob.Kind.VILLAGES, fmt="png", as_of=START, place=Place(town))
         marker = _wait_for(lambda: next(hook_dir.glob("rendering-*"), None), 60, "the worker to start rendering")
         child = int(marker.name.removeprefix("rendering-"))
         marker.unlink()

@@ -6,6 +6,7 @@ import random
 import pytest
 
 from specialists.coverage.queries import coverage_for
+from villages.places import Place
 from specialists.assignments.models import VillageAssignment
 from specialists.coverage.models import VillageCoverageSpan
 from specialists.people.models import Specialist
@@ -69,7 +70,7 @@ def agrees_with_the_assignments(days):
         coverage = coverage_for(as_of=as_of, at_risk_days=30)
         covered, at_risk = oracle(as_of, as_of + 30 * DAY)
         uncovered = {v["code"] for v in coverage.uncovered_villages}
-        assert coverage.city.villages_covered == len(covered), as_of
+        assert coverage.total.villages_covered == len(covered), as_of
         assert uncovered.isdisjoint(covered), as_of
         assert {v["code"] for v in coverage.at_risk_villages} == at_risk, as_of
     # Every village has exactly one span on every day.
@@ -114,7 +115,7 @@ def test_spans_follow_every_write():
     towns[0].county = counties[1]
     towns[0].save()
     agrees_with_the_assignments(days)
-    assert coverage_for(as_of=days[5], county=counties[1]).city.villages_total == sum(
+    assert coverage_for(as_of=days[5], place=Place(counties[1])).total.villages_total == sum(
         1 for v in villages if v.town.county_id == counties[1].pk or v.town_id == towns[0].pk
     )
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from shapely.geometry import Polygon, box
 
 from tests.assertions import clean_errors, refused_by_database
-from tests.factories import make_county, make_town, make_village
+from tests.factories import default_city, make_county, make_town, make_village
 from villages import geometry
 from villages.models import County, Town, Village
 
@@ -40,23 +40,23 @@ def jingshan(huaiyuan):
 
 
 def test_a_well_formed_county_passes():
-    County(code="340321", name="怀远县", kind=County.Kind.COUNTY).full_clean()
+    County(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=default_city()).full_clean()
 
 
 @pytest.mark.parametrize("code", ["34032", "3403211", "040321", "940321", "34032a", " 34032"])
 def test_county_code_is_six_digits_starting_1_to_8(code):
-    assert list(clean_errors(County(code=code, name="某县", kind=County.Kind.COUNTY))) == ["code"]
-    refused_by_database(lambda: County.objects.create(code=code, name="某县", kind=County.Kind.COUNTY))
+    assert list(clean_errors(County(code=code, name="某县", kind=County.Kind.COUNTY, city=default_city()))) == ["code"]
+    refused_by_database(lambda: County.objects.create(code=code, name="某县", kind=County.Kind.COUNTY, city=default_city()))
 
 
 def test_county_with_an_invalid_boundary_is_refused():
-    county = County(code="340321", name="怀远县", kind=County.Kind.COUNTY, boundary=shapely.to_wkb(BOW_TIE))
+    county = County(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=default_city(), boundary=shapely.to_wkb(BOW_TIE))
 
     assert "Self-intersection" in clean_errors(county)["boundary"][0]
 
 
 def test_county_with_a_valid_boundary_passes():
-    County(code="340321", name="怀远县", kind=County.Kind.COUNTY, boundary=geometry.to_wkb(SQUARE)).full_clean()
+    County(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=default_city(), boundary=geometry.to_wkb(SQUARE)).full_clean()
 
 
 # Towns

@@ -1,4 +1,3 @@
-import datetime
 import json
 import sys
 
@@ -7,21 +6,7 @@ from django.utils.translation import gettext as _
 
 from specialists.coverage.queries import coverage_for
 from specialists.coverage.exports import coverage_csv, coverage_text, coverage_xlsx
-from villages.models import County
-
-
-def parse_date(value):
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(_("--as-of must be a date such as 2022-12-31, not %(value)r.") % {"value": value}) from None
-
-
-def county_by_code(code):
-    county = County.objects.filter(code=code).first()
-    if county is None:
-        raise CommandError(_("No county-level unit has the code %(code)r.") % {"code": code})
-    return county
+from specialists.management.arguments import add_place_arguments, day_option, place_option
 
 
 class Command(BaseCommand):
@@ -29,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="date, YYYY-MM-DD (default today)")
-        parser.add_argument("--county", help="6-digit code of one county-level unit")
+        add_place_arguments(parser)
         parser.add_argument("--format", choices=["text", "json", "csv", "xlsx"], default="text")
         parser.add_argument("--output", help="write to this file instead of standard output (required for xlsx)")
         parser.add_argument("--at-risk-days", type=int, help="a village is at risk when all its assignments end within this many days")
@@ -37,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--fail-on-gap", action="store_true", help="exit 1 when any village or key industry is uncovered")
 
     def handle(self, *args, **options):
-        as_of = parse_date(options["as_of"]) if options["as_of"] else None
-        county = county_by_code(options["county"]) if options["county"] else None
+        as_of = day_option(options["as_of"])
+        place = place_option(options)
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:
             raise CommandError(_("--format xlsx writes a binary workbook: give --output FILE."))
@@ -46,7 +31,7 @@ class Command(BaseCommand):
             if options[name] is not None and options[name] < 0:
                 raise CommandError(_("--%(name)s must not be negative.") % {"name": name.replace("_", "-")})
 
-        coverage = coverage_for(as_of=as_of, county=county, at_risk_days=options["at_risk_days"], max_villages=options["max_villages"])
+        coverage = coverage_for(as_of=as_of, place=place, at_risk_days=options["at_risk_days"], max_villages=options["max_villages"])
 
         if fmt == "xlsx":
             content = coverage_xlsx(coverage)

@@ -3,10 +3,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from specialists.people.models import YEAR_VALIDATORS
-from specialists.reports.figures import headline_figures
-
-FIRST_YEAR, LAST_YEAR = (validator.limit_value for validator in YEAR_VALIDATORS)
+from specialists.management.arguments import add_place_arguments, place_option
+from specialists.reports.figures import figure_rows, headline_figures
+from villages.dates import FIRST_YEAR, LAST_YEAR
 
 
 def parse_year(value):
@@ -22,31 +21,14 @@ def parse_year(value):
     return year
 
 
-def figures_text(figures):
-    def yuan(amount):
-        return _("%(amount)s yuan") % {"amount": f"{amount:,}"}
-
+def figures_text(figures, place_name=""):
     if figures["year"] is None:
         heading = _("Headline figures, all years")
     else:
         heading = _("Headline figures, %(year)s") % {"year": figures["year"]}
-    lines = [
-        (_("Specialists selected"), f"{figures['specialists']:,}"),
-        (_("of whom college-student specialists"), f"{figures['college_student_specialists']:,}"),
-        (_("Rated provincial excellent specialists"), f"{figures['excellent_specialists']:,}"),
-        (_("Specialist teams"), f"{figures['teams']:,}"),
-        (_("Economic entities led or founded by specialists"), f"{figures['enterprises']:,}"),
-        (_("Income increase of farmers and new agricultural businesses"), yuan(figures["farmer_income_increase_yuan"])),
-        (_("Income increase of village collectives"), yuan(figures["collective_income_increase_yuan"])),
-        (_("Verified “four new” achievements (new varieties, technologies, equipment, modes)"), f"{figures['four_new_achievements']:,}"),
-        (_("Verified awards"), f"{figures['awards']:,}"),
-        (_("Industry problems analysed"), f"{figures['industry_problems']:,}"),
-        (_("Countermeasures made"), f"{figures['countermeasures']:,}"),
-        (_("County-level units"), f"{figures['county_units']:,}"),
-        (_("Towns"), f"{figures['towns']:,}"),
-        (_("Administrative villages"), f"{figures['administrative_villages']:,}"),
-    ]
-    return "\n".join([heading] + [f"  {label}: {value}" for label, value in lines]) + "\n"
+    if place_name:
+        heading = f"{place_name} · {heading}"
+    return "\n".join([heading] + [f"  {label}: {value}" for label, value in figure_rows(figures)]) + "\n"
 
 
 class Command(BaseCommand):
@@ -55,11 +37,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", help="limit the year-bound figures to one year, e.g. 2022")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        add_place_arguments(parser, ("province", "city", "county"))
 
     def handle(self, *args, **options):
         year = parse_year(options["year"]) if options["year"] is not None else None
-        figures = headline_figures(year=year)
+        place = place_option(options)
+        figures = headline_figures(year=year, place=place)
         if options["format"] == "json":
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
         else:
-            self.stdout.write(figures_text(figures), ending="")
+            self.stdout.write(figures_text(figures, place.name), ending="")
