@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from api.exceptions import Conflict, PayloadTooLarge
+from api.exceptions import PayloadTooLarge
 from api.exports import (
     BOOLEAN,
     COUNT,
@@ -43,7 +43,6 @@ from api.permissions import NO_ROLE, SpecialistWrites
 from api.viewsets import ScopedViewSet
 from specialists.access import scope as access
 from specialists.fieldwork.achievements import (
-    AchievementConflict,
     achievement_evidence_add,
     achievement_reject,
     achievement_submit,
@@ -203,12 +202,6 @@ class AchievementWrites(BasePermission):
         return False
 
 
-def _conflict(error):
-    # Only the service's message, which names the UUID the caller sent: the stored row may be
-    # another specialist's and is never shown.
-    return Conflict(str(error.message))
-
-
 @extend_schema_view(
     create=extend_schema(
         request=AchievementCreateSerializer,
@@ -277,22 +270,16 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
         incoming = AchievementCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        try:
-            achievement, created = achievement_submit(
-                specialist=access.scope_for(request.user).specialist, village_code=data.pop("village"), **data,
-            )
-        except AchievementConflict as error:
-            raise _conflict(error) from None
+        achievement, created = achievement_submit(
+            specialist=access.scope_for(request.user).specialist, village_code=data.pop("village"), **data,
+        )
         return self._answer(achievement, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
     def verify(self, request, uuid=None):
         """Verify the achievement: it counts from now on."""
         achievement = self.get_object()
-        try:
-            achievement = achievement_verify(achievement=achievement, reviewer=request.user)
-        except AchievementConflict as error:
-            raise _conflict(error) from None
+        achievement = achievement_verify(achievement=achievement, reviewer=request.user)
         return self._answer(achievement, status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
@@ -301,10 +288,7 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
         achievement = self.get_object()
         incoming = AchievementRejectSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            achievement = achievement_reject(achievement=achievement, reviewer=request.user, reason=incoming.validated_data["reason"])
-        except AchievementConflict as error:
-            raise _conflict(error) from None
+        achievement = achievement_reject(achievement=achievement, reviewer=request.user, reason=incoming.validated_data["reason"])
         return self._answer(achievement, status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"], parser_classes=[EvidenceParser, FormParser])
@@ -320,8 +304,6 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
             evidence, created = achievement_evidence_add(
                 achievement=achievement, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["file"],
             )
-        except AchievementConflict as error:
-            raise _conflict(error) from None
         except DjangoValidationError as error:
             too_large = [e for e in error.error_dict.get("file", []) if e.code == "too_large"] if hasattr(error, "error_dict") else []
             if too_large:

@@ -9,7 +9,6 @@ Re-encoding drops EXIF (with its GPS position, camera make, model and serial), X
 the EXIF orientation is applied first, so the photo still shows the right way up.
 """
 
-import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from specialists.idempotency import file_fingerprint
 
 # Pillow's format name -> (stored format, file extension).
 ACCEPTED = {"JPEG": ("jpeg", "jpg"), "PNG": ("png", "png"), "WEBP": ("webp", "webp")}
@@ -104,7 +105,7 @@ def prepare_photo(upload, *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
         raise _error(_("The image could not be read; it may be damaged or incomplete."), "damaged") from None
     return PreparedPhoto(
         content=content, format=stored_format, extension=extension, width=upright.width, height=upright.height,
-        fingerprint=hashlib.sha256(data).hexdigest(),
+        fingerprint=file_fingerprint(data),
     )
 
 

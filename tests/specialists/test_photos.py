@@ -8,12 +8,14 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import translation
 from PIL import ExifTags, Image, ImageFile
 
 from specialists.fieldwork.models import ServiceLogPhoto
 from specialists.fieldwork.service_logs import ServiceLogPhotoConflict, service_log_photo_add
 from tests import factories as f
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +249,43 @@ def test_the_pixel_limit_is_a_setting(log, settings):
     settings.TEPAI_PHOTO_MAX_PIXELS = 64 * 48 - 1
 
     assert list(image_errors(log, image_bytes("JPEG", size=(64, 48)))) == ["image"]
+
+
+# --- at the same time, on PostgreSQL ------------------------------------------------------------
+
+@pytest.mark.services("postgresql")
+@pytest.mark.django_db(transaction=True)
+def test_five_simultaneous_uploads_of_one_photo_store_one_row_and_one_file(media):
+    log = f.make_service_log(uuid=LOG_UUID)
+    original = image_bytes("JPEG", size=(640, 480))
+
+    results, failures = at_once(5, lambda i: service_log_photo_add(log=log, uuid=PHOTO_UUID, upload=upload(original)))
+
+    assert failures == []
+    stored = ServiceLogPhoto.objects.get()
+    assert {photo.pk for photo, _ in results} == {stored.pk}
+    assert sorted(created for _, created in results) == [False, False, False, False, True]
+    # The losers' files, each under a name of its own, are gone: the winner's remains.
+    assert stored_files(media) == [stored.image.name]
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.services("postgresql")
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_uploads_of_different_photos_stop_at_the_limit(media):
+    from specialists.fieldwork.service_logs import MAX_PHOTOS
+
+    log = f.make_service_log(uuid=LOG_UUID)
+    for _ in range(MAX_PHOTOS - 2):
+        f.make_service_log_photo(log=log)  # rows only: no files
+    photos = [(uuid.uuid4(), image_bytes("JPEG", size=(64 + i, 48))) for i in range(5)]
+
+    results, failures = at_once(5, lambda i: service_log_photo_add(log=log, uuid=photos[i][0], upload=upload(photos[i][1])))
+
+    assert len(results) == 2
+    assert len(failures) == 3 and all(isinstance(error, ValidationError) and error.error_dict["image"][0].code == "too_many"
+                                       for error in failures), failures
+    assert ServiceLogPhoto.objects.filter(log=log).count() == MAX_PHOTOS
+    # Only the two stored photos' files: the refused ones removed theirs.
+    assert stored_files(media) == sorted(photo.image.name for photo, _ in results)
+    assert connection.vendor == "postgresql"
