@@ -22,6 +22,8 @@ write two files), and whichever upload loses the insert, or fails it, deletes it
 the winner's alone. A parent's rules for new files (at most so many photos, none once reviewed) are
 checked under the parent's row lock, so that uploads at once cannot pass a limit together; they are
 checked once before the file is written too, so that a refused upload usually writes nothing.
+A file derived from a stored one (a photo's thumbnail) is written whole under exactly its name by
+`store_derived`, where either of two simultaneous writers may win, since both write the same bytes.
 
 A model that uses this has `uuid = UUIDField(unique=True)` and `fingerprint = CharField(max_length=64)`,
 and a StoredRowConflict subclass whose `template` names its rows. Used by
@@ -41,13 +43,17 @@ Nothing here queues work. Each insert is one atomic block: a savepoint inside th
 transaction, or a transaction of its own when there is none.
 """
 
+import contextlib
 import hashlib
 import json
+import os
+import tempfile
 import uuid as uuid_module
 from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, models, transaction
 
 from villages.errors import Conflict
@@ -177,3 +183,34 @@ def attach_file_once(
         raise
     return row, True
 
+
+def store_derived(storage, name: str, content: bytes) -> None:
+    """Write `content` as exactly `name`, replacing what is there, so that a reader sees a whole
+    file (the one before or this one), never part of one.
+
+    For files derived from a stored file (a photo's thumbnail): the same source gives the same
+    bytes, so when two requests make one at once either may win. On the file system (Tepai's
+    storage) the bytes go to a temporary file beside `name`, moved over it in one step (os.replace).
+    Any other storage (an object store, which writes each object whole) is asked to save `name`;
+    when it will not overwrite, the writer that finds `name` taken removes its own copy and keeps
+    the one there. OSError when the storage cannot write.
+    """
+    if not isinstance(storage, FileSystemStorage):
+        saved = storage.save(name, ContentFile(content))
+        if saved != name:
+            storage.delete(saved)
+        return
+    path = storage.path(name)
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        # mkstemp makes the file readable by its owner only; stored files follow FILE_UPLOAD_PERMISSIONS.
+        os.chmod(temporary, storage.file_permissions_mode or 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

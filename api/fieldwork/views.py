@@ -2,7 +2,6 @@
 achievements once, coordinators review achievements."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.base import ContentFile
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +48,7 @@ from specialists.fieldwork.achievements import (
     achievement_verify,
 )
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
-from specialists.fieldwork.photos import thumbnail
+from specialists.fieldwork.photos import open_thumbnail
 from specialists.fieldwork.service_logs import service_log_photo_add, service_log_record
 
 
@@ -169,11 +168,11 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
         name = f"service-log-{timezone.localdate(log.occurred_at).isoformat()}-{photo.uuid}"
         if size == "thumbnail":
             try:
-                content = thumbnail(photo.image)
+                # Kept beside the photo since its upload, or made on this first view and kept: decoded once.
+                small = open_thumbnail(photo.image)
             except OSError:
                 raise Http404 from None  # the row has outlived its file, as for the photo itself
-            return file_response(ContentFile(content, name=f"{name}-thumbnail.jpg"), content_type="image/jpeg",
-                                 filename=f"{name}-thumbnail.jpg", as_attachment=False)
+            return file_response(small, content_type="image/jpeg", filename=f"{name}-thumbnail.jpg", as_attachment=False)
         return file_response(photo.image, content_type=PHOTO_CONTENT_TYPES[photo.format], filename=f"{name}.{extension}", as_attachment=False)
 
 

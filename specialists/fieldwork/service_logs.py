@@ -8,6 +8,7 @@ the unique constraint on `uuid`. What is here are the rules a new log or photo m
 """
 
 import datetime
+import logging
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -17,11 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from specialists.assignments.models import VillageAssignment
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
-from specialists.fieldwork.photos import prepare_photo
+from specialists.fieldwork.photos import keep_thumbnail, prepare_photo
 from specialists.idempotency import StoredRowConflict, attach_file_once, fingerprint, parse_uuid, record_once
 from specialists.people.models import Specialist
 from villages import coordinates, geometry
 from villages.models import Village
+
+logger = logging.getLogger(__name__)
 
 # A phone's clock may run a little fast; a log this far in the future is still accepted.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
@@ -153,15 +156,18 @@ def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogP
 
     Called by the API for the log's own specialist (the caller checks that). The image is checked
     (JPEG, PNG or WebP by content; TEPAI_PHOTO_MAX_BYTES; TEPAI_PHOTO_MAX_PIXELS before decoding)
-    and re-encoded without metadata under media `logs/<log uuid>/<photo uuid>.<ext>`. A retried
-    upload (same UUID, same log, same bytes) returns the stored photo with created False; the same
-    UUID with another image or log raises ServiceLogPhotoConflict; a bad image, or one past
-    MAX_PHOTOS for the log (counted under the log's row lock), raises ValidationError on `image`.
-    Queues nothing.
+    and re-encoded without metadata under media `logs/<log uuid>/<photo uuid>.<ext>`; its thumbnail
+    is made from the pixels already decoded and kept beside it (photos.thumbnail_name), so that no
+    view decodes the photo again. A retried upload (same UUID, same log, same bytes) returns the
+    stored photo with created False; the same UUID with another image or log raises
+    ServiceLogPhotoConflict; a bad image, or one past MAX_PHOTOS for the log (counted under the
+    log's row lock), raises ValidationError on `image`. Queues nothing.
     """
     uuid = parse_uuid(uuid, message=_("Give the photo's UUID, as the phone made it."))
-    prepared = prepare_photo(upload, max_bytes=settings.TEPAI_PHOTO_MAX_BYTES, max_pixels=settings.TEPAI_PHOTO_MAX_PIXELS)
-    return attach_file_once(
+    prepared = prepare_photo(
+        upload, max_bytes=settings.TEPAI_PHOTO_MAX_BYTES, max_pixels=settings.TEPAI_PHOTO_MAX_PIXELS, with_thumbnail=True,
+    )
+    photo, created = attach_file_once(
         ServiceLogPhoto, uuid=uuid, parent=log, same={"log_id": log.pk, "fingerprint": prepared.fingerprint},
         conflict=ServiceLogPhotoConflict, check=_check_photo_count,
         build=lambda: ServiceLogPhoto(
@@ -170,3 +176,10 @@ def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogP
         ),
         file_field="image", name=f"{uuid}.{prepared.extension}", content=prepared.content,
     )
+    if created:
+        try:
+            keep_thumbnail(photo.image, prepared.thumbnail)
+        except OSError:
+            # The photo is stored: its first view makes the thumbnail instead (photos.open_thumbnail).
+            logger.warning("Could not keep the thumbnail of %s", photo.image.name, exc_info=True)
+    return photo, created

@@ -3,21 +3,24 @@
 The services' tests (test_service_logs, test_achievements, test_photos) hold the contract through
 their entry points, and on PostgreSQL with requests at once. Here is what one thread on SQLite can
 reach only from the inside: an insert that loses to another request's between the look-up and the
-insert, a refusal under the parent's lock, and the fingerprint's stored form.
+insert, a refusal under the parent's lock, the fingerprint's stored form, and derived files.
 """
 
+import os
+import stat
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, InMemoryStorage, default_storage
 from django.utils import translation
 
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
 from specialists.fieldwork.service_logs import ServiceLogConflict, ServiceLogPhotoConflict
-from specialists.idempotency import attach_file_once, fingerprint, parse_uuid, record_once
+from specialists.idempotency import attach_file_once, fingerprint, parse_uuid, record_once, store_derived
 from tests import factories as f
+from tests.concurrency import at_once
 
 SENT = "a" * 64
 OTHER = "b" * 64
@@ -154,3 +157,39 @@ def test_a_refusal_before_the_file_is_written_writes_nothing(media):
 
     assert (built, stored_files(media)) == ([], [])
 
+
+# --- derived files ------------------------------------------------------------------------------
+
+def test_a_derived_file_replaces_what_is_there_and_leaves_nothing_else(media):
+    storage = FileSystemStorage(location=media)
+    store_derived(storage, "logs/a/b.thumbnail.jpg", b"first")
+
+    store_derived(storage, "logs/a/b.thumbnail.jpg", b"second")
+
+    assert stored_files(media) == ["logs/a/b.thumbnail.jpg"]
+    assert (media / "logs/a/b.thumbnail.jpg").read_bytes() == b"second"
+    assert stat.S_IMODE(os.stat(media / "logs/a/b.thumbnail.jpg").st_mode) == 0o644
+
+
+def test_derived_files_written_at_once_leave_one_whole_file(media):
+    storage = FileSystemStorage(location=media)
+    # Large enough that a writer caught half way would show: each is one byte value repeated.
+    contents = [bytes([i]) * 2_000_000 for i in range(5)]
+
+    results, failures = at_once(5, lambda i: store_derived(storage, "logs/a/b.thumbnail.jpg", contents[i]))
+
+    assert (len(results), failures) == (5, [])
+    assert stored_files(media) == ["logs/a/b.thumbnail.jpg"]  # no temporary file left behind
+    assert (media / "logs/a/b.thumbnail.jpg").read_bytes() in contents
+
+
+def test_a_storage_that_never_overwrites_keeps_the_derived_file_already_there(media):
+    storage = InMemoryStorage()
+    store_derived(storage, "logs/a/b.thumbnail.jpg", b"first")
+
+    store_derived(storage, "logs/a/b.thumbnail.jpg", b"second")
+
+    assert storage.listdir("logs/a") == ([], ["b.thumbnail.jpg"])
+    assert stored_files(media) == []  # nothing on disk: the storage was asked, not its path
+    with storage.open("logs/a/b.thumbnail.jpg") as kept:
+        assert kept.read() == b"first"
