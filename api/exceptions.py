@@ -27,7 +27,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from specialists.fieldwork.service_logs import ServiceLogConflict
 from villages.errors import Conflict as DomainConflict
 from villages.errors import DomainError, NotAllowed
 from villages.errors import NotFound as DomainNotFound
@@ -123,10 +122,6 @@ def _domain_response(exc):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return _domain_response(exc)
-    if isinstance(exc, ServiceLogConflict):
-        # Only the service's message, which names the UUID the caller sent: the stored row may be
-        # another specialist's and is never shown.
-        return Response(error_body("conflict", exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages})
         return _validation_response(fields, status.HTTP_422_UNPROCESSABLE_ENTITY)

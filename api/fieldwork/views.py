@@ -2,7 +2,6 @@
 achievements once, coordinators review achievements."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.base import ContentFile
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +13,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from api.exceptions import Conflict, PayloadTooLarge
+from api.exceptions import PayloadTooLarge
 from api.exports import (
     BOOLEAN,
     COUNT,
@@ -43,14 +42,13 @@ from api.permissions import NO_ROLE, SpecialistWrites
 from api.viewsets import ScopedViewSet
 from specialists.access import scope as access
 from specialists.fieldwork.achievements import (
-    AchievementConflict,
     achievement_evidence_add,
     achievement_reject,
     achievement_submit,
     achievement_verify,
 )
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
-from specialists.fieldwork.photos import thumbnail
+from specialists.fieldwork.photos import open_thumbnail
 from specialists.fieldwork.service_logs import service_log_photo_add, service_log_record
 from specialists.fieldwork.selectors import achievements_for, enterprises_for, service_logs_for
 
@@ -171,11 +169,11 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
         name = f"service-log-{timezone.localdate(log.occurred_at).isoformat()}-{photo.uuid}"
         if size == "thumbnail":
             try:
-                content = thumbnail(photo.image)
+                # Kept beside the photo since its upload, or made on this first view and kept: decoded once.
+                small = open_thumbnail(photo.image)
             except OSError:
                 raise Http404 from None  # the row has outlived its file, as for the photo itself
-            return file_response(ContentFile(content, name=f"{name}-thumbnail.jpg"), content_type="image/jpeg",
-                                 filename=f"{name}-thumbnail.jpg", as_attachment=False)
+            return file_response(small, content_type="image/jpeg", filename=f"{name}-thumbnail.jpg", as_attachment=False)
         return file_response(photo.image, content_type=PHOTO_CONTENT_TYPES[photo.format], filename=f"{name}.{extension}", as_attachment=False)
 
 
@@ -202,12 +200,6 @@ class AchievementWrites(BasePermission):
             return True
         self.message = _("Only specialists submit achievements and their evidence.")
         return False
-
-
-def _conflict(error):
-    # Only the service's message, which names the UUID the caller sent: the stored row may be
-    # another specialist's and is never shown.
-    return Conflict(str(error.message))
 
 
 @extend_schema_view(
@@ -278,22 +270,16 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
         incoming = AchievementCreateSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        try:
-            achievement, created = achievement_submit(
-                specialist=access.scope_for(request.user).specialist, village_code=data.pop("village"), **data,
-            )
-        except AchievementConflict as error:
-            raise _conflict(error) from None
+        achievement, created = achievement_submit(
+            specialist=access.scope_for(request.user).specialist, village_code=data.pop("village"), **data,
+        )
         return self._answer(achievement, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
     def verify(self, request, uuid=None):
         """Verify the achievement: it counts from now on."""
         achievement = self.get_object()
-        try:
-            achievement = achievement_verify(achievement=achievement, reviewer=request.user)
-        except AchievementConflict as error:
-            raise _conflict(error) from None
+        achievement = achievement_verify(achievement=achievement, reviewer=request.user)
         return self._answer(achievement, status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
@@ -302,10 +288,7 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
         achievement = self.get_object()
         incoming = AchievementRejectSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            achievement = achievement_reject(achievement=achievement, reviewer=request.user, reason=incoming.validated_data["reason"])
-        except AchievementConflict as error:
-            raise _conflict(error) from None
+        achievement = achievement_reject(achievement=achievement, reviewer=request.user, reason=incoming.validated_data["reason"])
         return self._answer(achievement, status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"], parser_classes=[EvidenceParser, FormParser])
@@ -321,8 +304,6 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
             evidence, created = achievement_evidence_add(
                 achievement=achievement, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["file"],
             )
-        except AchievementConflict as error:
-            raise _conflict(error) from None
         except DjangoValidationError as error:
             too_large = [e for e in error.error_dict.get("file", []) if e.code == "too_large"] if hasattr(error, "error_dict") else []
             if too_large:

@@ -1,9 +1,10 @@
 """Achievements (成果): submitted once from a phone that retries, reviewed once by a coordinator.
 
-Submission and evidence follow the service logs' contract (specialists/service_logs.py): each
-carries a UUID the phone made; a retry with the same UUID and content returns what is stored and
-creates nothing; the same UUID with other content is a conflict (AchievementConflict, 409 in the
-API); simultaneous retries are settled by the unique constraint on `uuid`.
+Submission and evidence are stored once by specialists.idempotency (record_once,
+attach_file_once), as service logs and their photos are: each carries a UUID the phone made; a retry
+with the same UUID and content returns what is stored and creates nothing; the same UUID with other
+content is a conflict (AchievementConflict, AchievementEvidenceConflict: 409 in the API);
+simultaneous retries are settled by the unique constraint on `uuid`.
 
 Review: only a submitted achievement is verified or rejected, once (AchievementReviewed otherwise).
 Verification is what makes an achievement count: an income increase is added to the specialist's
@@ -11,20 +12,17 @@ IncomeIncrease of its year, an economic entity becomes an Enterprise row, and "f
 achievements and awards are counted by specialists.reports.figures.headline_figures. The row is locked
 (select_for_update) for the whole review, so two coordinators verifying at once count it once.
 A rejected achievement stays rejected, with its reason; the specialist submits a new one (new UUID).
+Only a coordinator of the achievement's county-level unit or of the city reviews (NotAllowed otherwise).
 """
 
 import datetime
-import hashlib
 import io
-import json
 import os
 import unicodedata
-import uuid as uuid_module
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,8 +31,17 @@ from django.utils.translation import gettext_lazy as _
 
 from specialists.assignments.models import VillageAssignment
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, IncomeIncrease
-from specialists.people.models import Specialist
 from specialists.fieldwork.photos import prepare_photo, read_upload
+from specialists.idempotency import (
+    StoredRowConflict,
+    attach_file_once,
+    file_fingerprint,
+    fingerprint,
+    parse_uuid,
+    record_once,
+)
+from specialists.people.models import Specialist
+from villages.errors import NotAllowed
 from villages.models import Village
 from specialists.fieldwork.selectors import may_review_achievement
 
@@ -52,25 +59,20 @@ ENTERPRISE_FIELDS = {
 }
 
 
-class AchievementConflict(Exception):
+class AchievementConflict(StoredRowConflict):
     """A UUID already stored with different content, or a change the stored state no longer allows."""
 
-    def __init__(self, stored, message):
-        super().__init__(message)
-        self.stored = stored
-        self.message = message
+    template = _("An achievement with UUID %(uuid)s is already stored with different content.")
 
 
 class AchievementEvidenceConflict(AchievementConflict):
     """An evidence UUID already stored with a different file, or for a different achievement."""
 
+    template = _("A file with UUID %(uuid)s is already stored with different content.")
+
 
 class AchievementReviewed(AchievementConflict):
     """The achievement was already verified or rejected: it is never reviewed (or added to) again."""
-
-
-def _fingerprint(content: dict) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def submission_fingerprint(
@@ -78,27 +80,12 @@ def submission_fingerprint(
     enterprise_name, enterprise_credit_code, enterprise_kind, enterprise_relation, award_body, award_level,
 ) -> str:
     """The hash of what a phone sent, after defaults are applied: equal for a retry, different for a clash."""
-    return _fingerprint({
+    return fingerprint({
         "specialist": specialist_id, "kind": kind, "title": title, "description": description, "date": date.isoformat(),
         "year": year, "village": village_code or None, "industry": industry_id, "amount_yuan": amount_yuan,
         "enterprise_name": enterprise_name, "enterprise_credit_code": enterprise_credit_code, "enterprise_kind": enterprise_kind,
         "enterprise_relation": enterprise_relation, "award_body": award_body, "award_level": award_level,
     })
-
-
-def _same_or_conflict(stored: Achievement, fingerprint: str) -> tuple[Achievement, bool]:
-    if stored.fingerprint != fingerprint:
-        raise AchievementConflict(
-            stored, _("An achievement with UUID %(uuid)s is already stored with different content.") % {"uuid": stored.uuid},
-        )
-    return stored, False
-
-
-def _parse_uuid(value, message):
-    try:
-        return uuid_module.UUID(str(value))
-    except ValueError:
-        raise ValidationError({"uuid": ValidationError(message, code="invalid")}) from None
 
 
 def achievement_submit(
@@ -117,74 +104,67 @@ def achievement_submit(
     is known with the same content; raises AchievementConflict when it is known with other content,
     ValidationError (by field) on bad input. Queues nothing.
     """
-    uuid = _parse_uuid(uuid, _("Give the achievement's UUID, as the phone made it."))
+    uuid = parse_uuid(uuid, message=_("Give the achievement's UUID, as the phone made it."))
     if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
         raise ValidationError({"date": ValidationError(_("Give the date the achievement was made."), code="invalid")})
     if year is None:
         year = date.year
     if kind not in Achievement.INCOME and amount_yuan == 0:
         amount_yuan = None
-    fingerprint = submission_fingerprint(
+    sent = submission_fingerprint(
         specialist_id=specialist.pk, kind=kind, title=title, description=description, date=date, year=year,
         village_code=village_code, industry_id=industry.pk if industry is not None else None, amount_yuan=amount_yuan,
         enterprise_name=enterprise_name, enterprise_credit_code=enterprise_credit_code, enterprise_kind=enterprise_kind,
         enterprise_relation=enterprise_relation, award_body=award_body, award_level=award_level,
     )
 
-    # A known UUID is answered from what was stored, even if the rules below have changed since
-    # (the specialist was suspended): the phone only missed the first answer.
-    stored = Achievement.objects.filter(uuid=uuid).first()
-    if stored is not None:
-        return _same_or_conflict(stored, fingerprint)
-
-    errors = {}
-    village = None
-    if village_code:
-        village = Village.objects.filter(code=village_code).first()
-        if village is None:
-            errors["village"] = ValidationError(_("No village has the code %(code)s."), params={"code": village_code}, code="unknown")
-        elif not VillageAssignment.objects.filter(specialist=specialist, village=village).exists():
-            errors["village"] = ValidationError(
-                _("%(specialist)s has never been assigned to %(village)s."),
-                params={"specialist": specialist.name, "village": village.name}, code="not_assigned",
+    def new_achievement():
+        # Only for a UUID not stored yet: a retry is answered from what was stored, even if these
+        # rules would refuse it now (the specialist was suspended since).
+        errors = {}
+        village = None
+        if village_code:
+            village = Village.objects.filter(code=village_code).first()
+            if village is None:
+                errors["village"] = ValidationError(_("No village has the code %(code)s."), params={"code": village_code}, code="unknown")
+            elif not VillageAssignment.objects.filter(specialist=specialist, village=village).exists():
+                errors["village"] = ValidationError(
+                    _("%(specialist)s has never been assigned to %(village)s."),
+                    params={"specialist": specialist.name, "village": village.name}, code="not_assigned",
+                )
+        if specialist.status != Specialist.Status.ACTIVE:
+            errors["specialist"] = ValidationError(_("Only an active specialist may submit achievements."), code="inactive")
+        if date > timezone.localdate():
+            errors["date"] = ValidationError(_("An achievement cannot be dated in the future."), code="future")
+        if (kind == Achievement.Kind.ENTERPRISE and enterprise_credit_code
+                and Enterprise.objects.filter(credit_code=enterprise_credit_code).exists()):
+            errors["enterprise_credit_code"] = ValidationError(
+                _("An economic entity with credit code %(code)s is already registered."),
+                params={"code": enterprise_credit_code}, code="taken",
             )
-    if specialist.status != Specialist.Status.ACTIVE:
-        errors["specialist"] = ValidationError(_("Only an active specialist may submit achievements."), code="inactive")
-    if date > timezone.localdate():
-        errors["date"] = ValidationError(_("An achievement cannot be dated in the future."), code="future")
-    if kind == Achievement.Kind.ENTERPRISE and enterprise_credit_code and Enterprise.objects.filter(credit_code=enterprise_credit_code).exists():
-        errors["enterprise_credit_code"] = ValidationError(
-            _("An economic entity with credit code %(code)s is already registered."), params={"code": enterprise_credit_code}, code="taken",
-        )
 
-    achievement = Achievement(
-        uuid=uuid, specialist=specialist, kind=kind, title=title, description=description, date=date, year=year,
-        village=village, industry=industry, amount_yuan=amount_yuan, enterprise_name=enterprise_name,
-        enterprise_credit_code=enterprise_credit_code, enterprise_kind=enterprise_kind, enterprise_relation=enterprise_relation,
-        award_body=award_body, award_level=award_level, fingerprint=fingerprint,
-    )
-    try:
-        # The UUID's uniqueness is the database's to settle, below; checking it here would race.
-        achievement.full_clean(exclude=["uuid", *errors], validate_unique=False)
-    except ValidationError as error:
-        errors = {**error.error_dict, **errors}
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            achievement.save(force_insert=True)
-    except IntegrityError:
-        stored = Achievement.objects.filter(uuid=uuid).first()
-        if stored is None:
-            raise
-        return _same_or_conflict(stored, fingerprint)
-    return achievement, True
+        achievement = Achievement(
+            uuid=uuid, specialist=specialist, kind=kind, title=title, description=description, date=date, year=year,
+            village=village, industry=industry, amount_yuan=amount_yuan, enterprise_name=enterprise_name,
+            enterprise_credit_code=enterprise_credit_code, enterprise_kind=enterprise_kind, enterprise_relation=enterprise_relation,
+            award_body=award_body, award_level=award_level, fingerprint=sent,
+        )
+        try:
+            # The UUID's uniqueness is the database's to settle (record_once); checking it here would race.
+            achievement.full_clean(exclude=["uuid", *errors], validate_unique=False)
+        except ValidationError as error:
+            errors = {**error.error_dict, **errors}
+        if errors:
+            raise ValidationError(errors)
+        return achievement
+
+    return record_once(Achievement, uuid=uuid, same={"fingerprint": sent}, conflict=AchievementConflict, build=new_achievement)
 
 
 def _lock_for_review(achievement: Achievement, reviewer) -> Achievement:
     """The achievement re-read under a row lock, once the reviewer is known to be allowed."""
     if not may_review_achievement(reviewer, achievement):
-        raise PermissionDenied(_("Only a coordinator of the achievement's county-level unit, or of the city, may review this achievement."))
+        raise NotAllowed(_("Only a coordinator of the achievement's county-level unit, or of the city, may review this achievement."))
     locked = Achievement.objects.select_for_update().get(pk=achievement.pk)
     if locked.status != Achievement.Status.SUBMITTED:
         if locked.status == Achievement.Status.VERIFIED:
@@ -229,8 +209,8 @@ def _create_enterprise(achievement: Achievement) -> Enterprise:
 def achievement_verify(*, achievement: Achievement, reviewer) -> Achievement:
     """Verify a submitted achievement, so that it counts: returns the achievement as stored.
 
-    For a coordinator of the specialist's county-level unit or of the city (PermissionDenied for
-    anyone else). In one transaction, with the achievement locked: an income increase is added to
+    For a coordinator of the specialist's county-level unit or of the city (NotAllowed for anyone
+    else). In one transaction, with the achievement locked: an income increase is added to
     the specialist's IncomeIncrease of the achievement's year (the row made when missing); an
     economic entity is registered as an Enterprise, whose model rules may refuse it (ValidationError
     naming the achievement's field, and nothing is verified). Raises AchievementReviewed when it was
@@ -295,11 +275,11 @@ def prepare_evidence(upload, *, max_bytes: int, max_pixels: int) -> PreparedEvid
     re-encoded without metadata (specialists.fieldwork.photos). Raises ValidationError on `file` (codes
     too_large, not_accepted, damaged, and the photo codes too_many_pixels, unsupported_format)."""
     data = read_upload(upload, max_bytes=max_bytes, field="file")
-    fingerprint = hashlib.sha256(data).hexdigest()
+    uploaded = file_fingerprint(data)
     if data.startswith(PDF_MAGIC):
         if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
             raise _file_error(_("The PDF is incomplete: it does not end as a PDF does. Send it again."), "damaged")
-        return PreparedEvidence(content=data, content_type=AchievementEvidence.ContentType.PDF, extension="pdf", fingerprint=fingerprint)
+        return PreparedEvidence(content=data, content_type=AchievementEvidence.ContentType.PDF, extension="pdf", fingerprint=uploaded)
     try:
         photo = prepare_photo(io.BytesIO(data), max_bytes=max_bytes, max_pixels=max_pixels)
     except ValidationError as error:
@@ -308,7 +288,7 @@ def prepare_evidence(upload, *, max_bytes: int, max_pixels: int) -> PreparedEvid
             raise _file_error(_("The file is neither a photo nor a PDF; send a JPEG, PNG or WebP photo or a PDF."), "not_accepted") from None
         raise ValidationError({"file": problems}) from None
     return PreparedEvidence(
-        content=photo.content, content_type=f"image/{photo.format}", extension=photo.extension, fingerprint=fingerprint,
+        content=photo.content, content_type=f"image/{photo.format}", extension=photo.extension, fingerprint=uploaded,
     )
 
 
@@ -317,6 +297,14 @@ def _original_name(upload) -> str:
     name = os.path.basename(str(getattr(upload, "name", "") or "").replace("\\", "/"))
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
     return name[:200]
+
+
+def _check_takes_evidence(achievement: Achievement) -> None:
+    """Refuse new evidence for a reviewed achievement, or one with MAX_EVIDENCE files already."""
+    if achievement.status != Achievement.Status.SUBMITTED:
+        raise AchievementReviewed(achievement, _("This achievement was already reviewed; no evidence can be added to it."))
+    if achievement.evidence.count() >= MAX_EVIDENCE:
+        raise _file_error(_("An achievement has at most %(max)s files of evidence."), "too_many", max=MAX_EVIDENCE)
 
 
 def achievement_evidence_add(*, achievement: Achievement, uuid, upload) -> tuple[AchievementEvidence, bool]:
@@ -330,43 +318,14 @@ def achievement_evidence_add(*, achievement: Achievement, uuid, upload) -> tuple
     New evidence is refused once the achievement is reviewed (AchievementReviewed) or has
     MAX_EVIDENCE files (ValidationError on `file`). Queues nothing.
     """
-    uuid = _parse_uuid(uuid, _("Give the file's UUID, as the phone made it."))
+    uuid = parse_uuid(uuid, message=_("Give the file's UUID, as the phone made it."))
     prepared = prepare_evidence(upload, max_bytes=settings.TEPAI_EVIDENCE_MAX_BYTES, max_pixels=settings.TEPAI_PHOTO_MAX_PIXELS)
-
-    def same_or_conflict(stored):
-        if stored.achievement_id != achievement.pk or stored.fingerprint != prepared.fingerprint:
-            raise AchievementEvidenceConflict(
-                stored, _("A file with UUID %(uuid)s is already stored with different content.") % {"uuid": stored.uuid},
-            )
-        return stored, False
-
-    stored = AchievementEvidence.objects.filter(uuid=uuid).first()
-    if stored is not None:
-        return same_or_conflict(stored)
-
-    evidence = AchievementEvidence(
-        uuid=uuid, achievement=achievement, content_type=prepared.content_type, size_bytes=len(prepared.content),
-        original_name=_original_name(upload), fingerprint=prepared.fingerprint,
+    return attach_file_once(
+        AchievementEvidence, uuid=uuid, parent=achievement, same={"achievement_id": achievement.pk, "fingerprint": prepared.fingerprint},
+        conflict=AchievementEvidenceConflict, check=_check_takes_evidence,
+        build=lambda: AchievementEvidence(
+            uuid=uuid, achievement=achievement, content_type=prepared.content_type, size_bytes=len(prepared.content),
+            original_name=_original_name(upload), fingerprint=prepared.fingerprint,
+        ),
+        file_field="file", name=f"{uuid}.{prepared.extension}", content=prepared.content,
     )
-    evidence.file.save(f"{uuid}.{prepared.extension}", ContentFile(prepared.content), save=False)
-    try:
-        with transaction.atomic():
-            # Locked, so that a review cannot slip in between the check and the insert.
-            locked = Achievement.objects.select_for_update().get(pk=achievement.pk)
-            if locked.status != Achievement.Status.SUBMITTED:
-                raise AchievementReviewed(locked, _("This achievement was already reviewed; no evidence can be added to it."))
-            if locked.evidence.count() >= MAX_EVIDENCE:
-                raise _file_error(_("An achievement has at most %(max)s files of evidence."), "too_many", max=MAX_EVIDENCE)
-            evidence.save(force_insert=True)
-    except IntegrityError:
-        # A simultaneous upload of the same UUID won; its file is the one to keep. Ours was saved
-        # under a name of its own (storage never overwrites), so removing it leaves theirs alone.
-        evidence.file.storage.delete(evidence.file.name)
-        stored = AchievementEvidence.objects.filter(uuid=uuid).first()
-        if stored is None:
-            raise
-        return same_or_conflict(stored)
-    except BaseException:
-        evidence.file.storage.delete(evidence.file.name)
-        raise
-    return evidence, True

@@ -4,13 +4,13 @@ service logs and achievements."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from specialists.fieldwork.achievements import AchievementConflict, achievement_reject, achievement_verify
+from specialists.fieldwork.achievements import achievement_reject, achievement_verify
 from specialists.fieldwork.models import (
     Achievement,
     AchievementEvidence,
@@ -21,6 +21,7 @@ from specialists.fieldwork.models import (
     ServiceLog,
     ServiceLogPhoto,
 )
+from villages.errors import DomainError
 
 
 @admin.register(Enterprise)
@@ -207,10 +208,10 @@ class AchievementAdmin(admin.ModelAdmin):
         for achievement in queryset:
             try:
                 review(achievement)
-            except AchievementConflict as error:
+            except DomainError as error:  # reviewed already (AchievementReviewed), or not this user's to review (NotAllowed)
                 refused.append(f"{achievement.title}: {error.message}")
-            except (PermissionDenied, ValidationError) as error:
-                refused.append(f"{achievement.title}: {' '.join(error.messages) if isinstance(error, ValidationError) else error}")
+            except ValidationError as error:
+                refused.append(f"{achievement.title}: {' '.join(error.messages)}")
             else:
                 done += 1
         if done:

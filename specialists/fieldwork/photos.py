@@ -7,16 +7,26 @@ bomb (a small file declaring huge dimensions) costs a header parse. Pillow's own
 other image Tepai opens; its DecompressionBombError is caught and reported like our own limit.
 Re-encoding drops EXIF (with its GPS position, camera make, model and serial), XMP and text chunks;
 the EXIF orientation is applied first, so the photo still shows the right way up.
+
+A photo's thumbnail, for pages that show many at once, is made once and kept beside it
+(thumbnail_name): at upload from the pixels already decoded, or, for a photo stored without one,
+on its first view (open_thumbnail). A view of a kept thumbnail decodes nothing.
 """
 
-import hashlib
 import io
+import logging
+import posixpath
 import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from specialists.idempotency import file_fingerprint, store_derived
+
+logger = logging.getLogger(__name__)
 
 # Pillow's format name -> (stored format, file extension).
 ACCEPTED = {"JPEG": ("jpeg", "jpg"), "PNG": ("png", "png"), "WEBP": ("webp", "webp")}
@@ -34,6 +44,7 @@ class PreparedPhoto:
     width: int
     height: int
     fingerprint: str  # SHA-256 of the bytes as uploaded, to recognise a retried upload
+    thumbnail: bytes | None = None  # the thumbnail JPEG, when prepare_photo was asked for it
 
 
 def _error(message, code, field="image", **params):
@@ -65,8 +76,9 @@ def read_upload(upload, *, max_bytes: int, field: str = "image") -> bytes:
     return data
 
 
-def prepare_photo(upload, *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
-    """Check an uploaded photo and re-encode it in its own format, without metadata.
+def prepare_photo(upload, *, max_bytes: int, max_pixels: int, with_thumbnail: bool = False) -> PreparedPhoto:
+    """Check an uploaded photo and re-encode it in its own format, without metadata; with_thumbnail
+    also makes its thumbnail JPEG from the same decoded pixels (a resize, no second decode).
 
     Raises ValidationError on the field `image` (codes not_image, unsupported_format, too_large,
     too_many_pixels, damaged).
@@ -100,11 +112,12 @@ def prepare_photo(upload, *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
             # The first decode of the pixels happens here, after every check above.
             upright = ImageOps.exif_transpose(image)
         content = _encode(upright, image.format)
+        small = _thumbnail_jpeg(upright) if with_thumbnail else None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _error(_("The image could not be read; it may be damaged or incomplete."), "damaged") from None
     return PreparedPhoto(
         content=content, format=stored_format, extension=extension, width=upright.width, height=upright.height,
-        fingerprint=hashlib.sha256(data).hexdigest(),
+        fingerprint=file_fingerprint(data), thumbnail=small,
     )
 
 
@@ -129,18 +142,67 @@ THUMBNAIL_SIDE = 320  # pixels, the longer side: sharp at the dashboard's 48 px 
 THUMBNAIL_QUALITY = 75
 
 
+def _thumbnail_jpeg(image: Image.Image) -> bytes:
+    """A decoded image (left as it is) as a JPEG of at most THUMBNAIL_SIDE pixels on its longer side,
+    never enlarged, transparency shown over white."""
+    if image.mode == "1" or image.mode.startswith("I;16") or image.mode == "I":
+        # Greys of 1 or 16 bits as 8-bit greys (16-bit ones scaled, not clipped to white); Pillow
+        # cannot resize 16-bit images at all.
+        image = image.convert("L") if image.mode == "1" else image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    elif image.mode not in ("RGB", "L", "RGBA", "LA"):
+        # Palette, CMYK and the rest resized in full colour (a palette image would be resized by its nearest pixel).
+        image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+    width, height = image.size
+    scale = min(1.0, THUMBNAIL_SIDE / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # As Image.thumbnail does: reduce by a whole factor first, then resample, for speed on large photos.
+    small = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0) if size != image.size else image
+    if small.mode in ("RGBA", "LA"):
+        flat = Image.new("RGB", small.size, (255, 255, 255))
+        flat.paste(small.convert("RGBA"), mask=small.getchannel("A"))
+        small = flat
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
+    return out.getvalue()
+
+
 def thumbnail(stored) -> bytes:
-    """A stored photo (a FieldFile, checked and re-encoded on arrival) as a small JPEG, at most
-    THUMBNAIL_SIDE pixels on its longer side, for pages that show many at once. Made on request: a
-    JPEG is decoded at a fraction of its size (draft), so it costs milliseconds, not the full decode.
-    OSError when the file is gone or cannot be read."""
+    """A stored photo (a FieldFile, checked and re-encoded on arrival) as its thumbnail JPEG, made
+    now: a JPEG is decoded at a fraction of its size (draft), PNG and WebP in full. OSError when the
+    file is gone or cannot be read. Views use open_thumbnail, which keeps what this makes."""
     with stored.open("rb") as source, Image.open(source) as image:
         image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        if image.mode not in ("RGB", "L"):
-            flat = Image.new("RGB", image.size, (255, 255, 255))
-            flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-            image = flat
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
-    return out.getvalue()
+        return _thumbnail_jpeg(image)
+
+
+def thumbnail_name(photo_name: str) -> str:
+    """Where the thumbnail of the photo stored as `photo_name` is kept: beside it, named after it
+    (`logs/<log>/<photo>.jpg` -> `logs/<log>/<photo>.thumbnail.jpg`). Derived from the name the
+    photo was stored under, so that two uploads of one UUID that raced (each stored under a name of
+    its own) never share a thumbnail; no photo is ever stored under such a name."""
+    return f"{posixpath.splitext(photo_name)[0]}.thumbnail.jpg"
+
+
+def keep_thumbnail(stored, content: bytes) -> None:
+    """Keep `content` as the thumbnail of a stored photo (a FieldFile), replacing any there. OSError
+    when the storage cannot write it."""
+    store_derived(stored.storage, thumbnail_name(stored.name), content)
+
+
+def open_thumbnail(stored) -> File:
+    """The thumbnail of a stored photo (a FieldFile), open for reading: the one kept beside it or,
+    when there is none (a photo stored before thumbnails were kept, a thumbnail removed from
+    storage), one made now and kept for the next view. Two first views at once both make it, and
+    either one's file is kept whole (store_derived). OSError when the photo itself is gone or unreadable."""
+    name = thumbnail_name(stored.name)
+    try:
+        return stored.storage.open(name, "rb")
+    except OSError:
+        pass  # none kept yet: made below
+    content = thumbnail(stored)
+    try:
+        keep_thumbnail(stored, content)
+    except OSError:
+        # Sent all the same; the next view tries again.
+        logger.warning("Could not keep the thumbnail of %s", stored.name, exc_info=True)
+    return ContentFile(content, name=name)

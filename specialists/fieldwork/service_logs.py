@@ -1,31 +1,30 @@
 """Recording service logs and their photos from phones that retry after a lost response.
 
-Each log and each photo carries a UUID the phone made. A retry with the same UUID and the same
-content returns what is stored and creates nothing; the same UUID with different content is a
-conflict (ServiceLogConflict, which the API answers with 409). Simultaneous retries are settled by
-the unique constraint on `uuid`: the insert runs in a savepoint, and the loser re-reads the row
-the winner committed.
+Each log and each photo carries a UUID the phone made, and is stored once by specialists.idempotency
+(record_once, attach_file_once), which holds the contract: a retry with the same UUID and content
+returns what is stored and creates nothing, the same UUID with other content is a conflict
+(ServiceLogConflict, ServiceLogPhotoConflict: 409 in the API), simultaneous retries are settled by
+the unique constraint on `uuid`. What is here are the rules a new log or photo must pass.
 """
 
 import datetime
-import hashlib
-import json
-import uuid as uuid_module
+import logging
 from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from specialists.assignments.models import VillageAssignment
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
+from specialists.fieldwork.photos import keep_thumbnail, prepare_photo
+from specialists.idempotency import StoredRowConflict, attach_file_once, fingerprint, parse_uuid, record_once
 from specialists.people.models import Specialist
-from specialists.fieldwork.photos import prepare_photo
 from villages import coordinates, geometry
 from villages.models import Village
+
+logger = logging.getLogger(__name__)
 
 # A phone's clock may run a little fast; a log this far in the future is still accepted.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
@@ -33,21 +32,16 @@ CLOCK_SKEW = datetime.timedelta(minutes=10)
 MAX_PHOTOS = 20
 
 
-class ServiceLogConflict(Exception):
+class ServiceLogConflict(StoredRowConflict):
     """A UUID already stored with different content: the phone reused a UUID, or sent a changed log."""
 
-    def __init__(self, stored, message):
-        super().__init__(message)
-        self.stored = stored
-        self.message = message
+    template = _("A service log with UUID %(uuid)s is already stored with different content.")
 
 
 class ServiceLogPhotoConflict(ServiceLogConflict):
     """A photo UUID already stored with a different image, or for a different log."""
 
-
-def _fingerprint(content: dict) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    template = _("A photo with UUID %(uuid)s is already stored with a different image.")
 
 
 def _parse_location(location) -> tuple[float, float, float | None, str]:
@@ -84,14 +78,6 @@ def _in_village(village: Village, lon: float, lat: float) -> tuple[bool | None, 
     return distance <= settings.TEPAI_LOG_DISTANCE_M, distance
 
 
-def _same_or_conflict(stored: ServiceLog, fingerprint: str) -> tuple[ServiceLog, bool]:
-    if stored.fingerprint != fingerprint:
-        raise ServiceLogConflict(
-            stored, _("A service log with UUID %(uuid)s is already stored with different content.") % {"uuid": stored.uuid},
-        )
-    return stored, False
-
-
 def service_log_record(
     *, specialist: Specialist, uuid, village_code: str, kind: str, occurred_at: datetime.datetime,
     description: str, people_served: int, location: Mapping,
@@ -105,67 +91,57 @@ def service_log_record(
     raises ServiceLogConflict when it is known with different content, ValidationError (by field)
     on bad input. Queues nothing.
     """
-    try:
-        uuid = uuid_module.UUID(str(uuid))
-    except ValueError:
-        raise ValidationError({"uuid": ValidationError(_("Give the log's UUID, as the phone made it."), code="invalid")}) from None
+    uuid = parse_uuid(uuid, message=_("Give the log's UUID, as the phone made it."))
     if not isinstance(occurred_at, datetime.datetime) or timezone.is_naive(occurred_at):
         raise ValidationError({"occurred_at": ValidationError(_("Give the date and time with its UTC offset."), code="invalid")})
     lon, lat, accuracy, crs = _parse_location(location)
-    fingerprint = _fingerprint({
+    sent = fingerprint({
         "specialist": specialist.pk, "village": village_code, "kind": kind,
         "occurred_at": occurred_at.astimezone(datetime.UTC).isoformat(), "description": description,
         "people_served": people_served, "lon": lon, "lat": lat, "accuracy_m": accuracy, "crs": crs,
     })
 
-    # A known UUID is answered from what was stored, even if the rules below have changed since
-    # (the specialist's assignment ended): the phone only missed the first answer.
-    stored = ServiceLog.objects.filter(uuid=uuid).first()
-    if stored is not None:
-        return _same_or_conflict(stored, fingerprint)
+    def new_log():
+        # Only for a UUID not stored yet: a retry is answered from what was stored, even if these
+        # rules would refuse it now (the specialist's assignment has ended since).
+        village = Village.objects.filter(code=village_code).first()
+        if village is None:
+            raise ValidationError({"village": ValidationError(
+                _("No village has the code %(code)s."), params={"code": village_code}, code="unknown",
+            )})
+        errors = {}
+        if specialist.status != Specialist.Status.ACTIVE:
+            errors["specialist"] = ValidationError(_("Only an active specialist may record service logs."), code="inactive")
+        day = timezone.localdate(occurred_at)
+        if not VillageAssignment.objects.filter(specialist=specialist, village=village).running_on(day).exists():
+            errors["village"] = ValidationError(
+                _("%(specialist)s was not assigned to %(village)s on %(day)s."),
+                params={"specialist": specialist.name, "village": village.name, "day": day.isoformat()}, code="not_assigned",
+            )
+        if occurred_at > timezone.now() + CLOCK_SKEW:
+            errors["occurred_at"] = ValidationError(_("The service cannot have taken place in the future."), code="future")
+        if errors:
+            raise ValidationError(errors)
 
-    village = Village.objects.filter(code=village_code).first()
-    if village is None:
-        raise ValidationError({"village": ValidationError(_("No village has the code %(code)s."), params={"code": village_code}, code="unknown")})
-    errors = {}
-    if specialist.status != Specialist.Status.ACTIVE:
-        errors["specialist"] = ValidationError(_("Only an active specialist may record service logs."), code="inactive")
-    day = timezone.localdate(occurred_at)
-    if not VillageAssignment.objects.filter(specialist=specialist, village=village).running_on(day).exists():
-        errors["village"] = ValidationError(
-            _("%(specialist)s was not assigned to %(village)s on %(day)s."),
-            params={"specialist": specialist.name, "village": village.name, "day": day.isoformat()}, code="not_assigned",
+        wgs_lon, wgs_lat = coordinates.to_wgs84(lon, lat, crs)
+        in_village, distance = _in_village(village, wgs_lon, wgs_lat)
+        log = ServiceLog(
+            uuid=uuid, specialist=specialist, village=village, kind=kind, occurred_at=occurred_at, description=description,
+            people_served=people_served, lon=wgs_lon, lat=wgs_lat, accuracy_m=accuracy, crs=crs,
+            in_village=in_village, distance_m=distance, fingerprint=sent,
         )
-    if occurred_at > timezone.now() + CLOCK_SKEW:
-        errors["occurred_at"] = ValidationError(_("The service cannot have taken place in the future."), code="future")
-    if errors:
-        raise ValidationError(errors)
+        try:
+            # The UUID's uniqueness is the database's to settle (record_once); checking it here would race.
+            log.full_clean(exclude=["uuid"], validate_unique=False)
+        except ValidationError as error:
+            # The model's lon/lat are the API's location.
+            raise ValidationError({
+                ("location" if field in ("lon", "lat", "accuracy_m", "crs") else field): messages
+                for field, messages in error.message_dict.items()
+            }) from None
+        return log
 
-    wgs_lon, wgs_lat = coordinates.to_wgs84(lon, lat, crs)
-    in_village, distance = _in_village(village, wgs_lon, wgs_lat)
-    log = ServiceLog(
-        uuid=uuid, specialist=specialist, village=village, kind=kind, occurred_at=occurred_at, description=description,
-        people_served=people_served, lon=wgs_lon, lat=wgs_lat, accuracy_m=accuracy, crs=crs,
-        in_village=in_village, distance_m=distance, fingerprint=fingerprint,
-    )
-    try:
-        # The UUID's uniqueness is the database's to settle, below; checking it here would race.
-        log.full_clean(exclude=["uuid"], validate_unique=False)
-    except ValidationError as error:
-        # The model's lon/lat are the API's location.
-        raise ValidationError({
-            ("location" if field in ("lon", "lat", "accuracy_m", "crs") else field): messages
-            for field, messages in error.message_dict.items()
-        }) from None
-    try:
-        with transaction.atomic():
-            log.save(force_insert=True)
-    except IntegrityError:
-        stored = ServiceLog.objects.filter(uuid=uuid).first()
-        if stored is None:
-            raise
-        return _same_or_conflict(stored, fingerprint)
-    return log, True
+    return record_once(ServiceLog, uuid=uuid, same={"fingerprint": sent}, conflict=ServiceLogConflict, build=new_log)
 
 
 def _check_photo_count(log):
@@ -180,52 +156,30 @@ def service_log_photo_add(*, log: ServiceLog, uuid, upload) -> tuple[ServiceLogP
 
     Called by the API for the log's own specialist (the caller checks that). The image is checked
     (JPEG, PNG or WebP by content; TEPAI_PHOTO_MAX_BYTES; TEPAI_PHOTO_MAX_PIXELS before decoding)
-    and re-encoded without metadata under media `logs/<log uuid>/<photo uuid>.<ext>`. A retried
-    upload (same UUID, same log, same bytes) returns the stored photo with created False; the same
-    UUID with another image or log raises ServiceLogPhotoConflict; a bad image, or one past
-    MAX_PHOTOS for the log, raises ValidationError on `image`. Queues nothing.
+    and re-encoded without metadata under media `logs/<log uuid>/<photo uuid>.<ext>`; its thumbnail
+    is made from the pixels already decoded and kept beside it (photos.thumbnail_name), so that no
+    view decodes the photo again. A retried upload (same UUID, same log, same bytes) returns the
+    stored photo with created False; the same UUID with another image or log raises
+    ServiceLogPhotoConflict; a bad image, or one past MAX_PHOTOS for the log (counted under the
+    log's row lock), raises ValidationError on `image`. Queues nothing.
     """
-    try:
-        uuid = uuid_module.UUID(str(uuid))
-    except ValueError:
-        raise ValidationError({"uuid": ValidationError(_("Give the photo's UUID, as the phone made it."), code="invalid")}) from None
-    prepared = prepare_photo(upload, max_bytes=settings.TEPAI_PHOTO_MAX_BYTES, max_pixels=settings.TEPAI_PHOTO_MAX_PIXELS)
-
-    def same_or_conflict(stored):
-        if stored.log_id != log.pk or stored.fingerprint != prepared.fingerprint:
-            raise ServiceLogPhotoConflict(
-                stored, _("A photo with UUID %(uuid)s is already stored with a different image.") % {"uuid": stored.uuid},
-            )
-        return stored, False
-
-    stored = ServiceLogPhoto.objects.filter(uuid=uuid).first()
-    if stored is not None:
-        return same_or_conflict(stored)
-    _check_photo_count(log)
-
-    photo = ServiceLogPhoto(
-        uuid=uuid, log=log, format=prepared.format, width=prepared.width, height=prepared.height,
-        size_bytes=len(prepared.content), fingerprint=prepared.fingerprint,
+    uuid = parse_uuid(uuid, message=_("Give the photo's UUID, as the phone made it."))
+    prepared = prepare_photo(
+        upload, max_bytes=settings.TEPAI_PHOTO_MAX_BYTES, max_pixels=settings.TEPAI_PHOTO_MAX_PIXELS, with_thumbnail=True,
     )
-    photo.image.save(f"{uuid}.{prepared.extension}", ContentFile(prepared.content), save=False)
-    try:
-        with transaction.atomic():
-            # Under the log's row lock: simultaneous uploads cannot pass the limit together.
-            ServiceLog.objects.select_for_update().only("pk").get(pk=log.pk)
-            _check_photo_count(log)
-            photo.save(force_insert=True)
-    except ValidationError:
-        photo.image.storage.delete(photo.image.name)
-        raise
-    except IntegrityError:
-        # A simultaneous upload of the same UUID won; its file is the one to keep. Ours was saved
-        # under a name of its own (storage never overwrites), so removing it leaves theirs alone.
-        photo.image.storage.delete(photo.image.name)
-        stored = ServiceLogPhoto.objects.filter(uuid=uuid).first()
-        if stored is None:
-            raise
-        return same_or_conflict(stored)
-    except BaseException:
-        photo.image.storage.delete(photo.image.name)
-        raise
-    return photo, True
+    photo, created = attach_file_once(
+        ServiceLogPhoto, uuid=uuid, parent=log, same={"log_id": log.pk, "fingerprint": prepared.fingerprint},
+        conflict=ServiceLogPhotoConflict, check=_check_photo_count,
+        build=lambda: ServiceLogPhoto(
+            uuid=uuid, log=log, format=prepared.format, width=prepared.width, height=prepared.height,
+            size_bytes=len(prepared.content), fingerprint=prepared.fingerprint,
+        ),
+        file_field="image", name=f"{uuid}.{prepared.extension}", content=prepared.content,
+    )
+    if created:
+        try:
+            keep_thumbnail(photo.image, prepared.thumbnail)
+        except OSError:
+            # The photo is stored: its first view makes the thumbnail instead (photos.open_thumbnail).
+            logger.warning("Could not keep the thumbnail of %s", photo.image.name, exc_info=True)
+    return photo, created

@@ -13,9 +13,10 @@ from rest_framework.test import APIClient
 
 from specialists.access.models import UserRole
 from specialists.fieldwork.models import ServiceLogPhoto
+from specialists.fieldwork.photos import thumbnail_name
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
-from tests.specialists.test_photos import camera_exif, image_bytes
+from tests.specialists.test_photos import camera_exif, count_decodes, image_bytes, old_photo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/service-logs/"
@@ -123,6 +124,12 @@ def test_whoever_sees_the_log_downloads_its_photo_and_no_one_else(world, log, wh
 
 # --- thumbnails ------------------------------------------------------------------------------------------------
 
+@pytest.fixture
+def decodes(monkeypatch):
+    """The size of every image decoded from its file while the test runs."""
+    return count_decodes(monkeypatch)
+
+
 @pytest.mark.parametrize(("fmt", "size"), [("JPEG", (1600, 1200)), ("PNG", (300, 900)), ("WEBP", (2000, 500))])
 def test_a_thumbnail_is_a_small_jpeg_of_the_photo(world, log, fmt, size):
     _upload(world, image_bytes(fmt, size=size), name=f"photo.{fmt.lower()}")
@@ -136,6 +143,48 @@ def test_a_thumbnail_is_a_small_jpeg_of_the_photo(world, log, fmt, size):
     expected = min(320, max(size))
     assert max(small.size) == expected
     assert abs(small.size[0] / small.size[1] - size[0] / size[1]) < 0.02
+
+
+def test_a_thumbnail_is_sent_from_the_file_kept_at_upload_without_decoding_the_photo(world, log, media, decodes):
+    _upload(world, image_bytes("PNG", size=(1800, 1200)), name="photo.png")
+    kept = media / thumbnail_name(ServiceLogPhoto.objects.get().image.name)
+    decodes.clear()
+    client = _client(world.users["county_coordinator"])
+
+    views = [client.get(_photo_url(), {"size": "thumbnail"}) for _ in range(2)]
+
+    assert decodes == []
+    assert [(view.status_code, view["Content-Type"]) for view in views] == [(200, "image/jpeg")] * 2
+    assert views[0]["Content-Disposition"] == f'inline; filename="service-log-2024-05-01-{PHOTO_UUID}-thumbnail.jpg"'
+    assert _body(views[0]) == _body(views[1]) == kept.read_bytes()
+
+
+def test_a_photo_stored_before_thumbnails_is_decoded_on_its_first_view_only(world, log, media, decodes):
+    photo = old_photo(log, image_bytes("PNG", size=(1800, 1200)), fmt="png")
+    client = _client(world.users["county_coordinator"])
+
+    first = client.get(_photo_url(photo_uuid=photo.uuid), {"size": "thumbnail"})
+    decoded_by_first = list(decodes)
+    second = client.get(_photo_url(photo_uuid=photo.uuid), {"size": "thumbnail"})
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (decoded_by_first, decodes) == ([(1800, 1200)], [(1800, 1200)])
+    kept = media / thumbnail_name(photo.image.name)
+    assert _body(first) == _body(second) == kept.read_bytes()
+    assert Image.open(kept).size == (320, 213)
+
+
+def test_a_thumbnail_gone_from_storage_is_made_again_on_the_next_view(world, log, media, decodes):
+    _upload(world, image_bytes("JPEG", size=(1600, 1200)))
+    kept = media / thumbnail_name(ServiceLogPhoto.objects.get().image.name)
+    kept.unlink()
+    decodes.clear()
+
+    response = _client(world.users["specialist"]).get(_photo_url(), {"size": "thumbnail"})
+
+    assert response.status_code == 200
+    assert len(decodes) == 1
+    assert _body(response) == kept.read_bytes()
 
 
 @pytest.mark.parametrize(("who", "status"), [("county_coordinator", 200), ("leader_wuhe", 404), ("specialist_wuhe", 404)])

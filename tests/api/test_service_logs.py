@@ -306,5 +306,5 @@ def test_a_log_takes_at_most_max_photos_and_a_retry_of_a_stored_one_still_answer
     assert (first.status_code, over.status_code, retry.status_code) == (201, 422, 200)
     assert over.json()["fields"] == {"image": [f"A service log has at most {MAX_PHOTOS} photos."]}
     assert log.photos.count() == MAX_PHOTOS
-    # The refused photo's file was not left behind in storage.
-    assert len(list((media / "logs" / LOG_UUID).iterdir())) == 1
+    # The refused photo's file was not left behind in storage: only the stored one, with its thumbnail.
+    assert sorted(path.name for path in (media / "logs" / LOG_UUID).iterdir()) == [f"{PHOTO_UUID}.jpg", f"{PHOTO_UUID}.thumbnail.jpg"]

@@ -5,7 +5,8 @@ import io
 import uuid
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -29,6 +30,7 @@ from specialists.reports.figures import headline_figures
 from tests import factories as f
 from tests.concurrency import at_once
 from tests.specialists.test_photos import camera_exif, image_bytes
+from villages.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
 
@@ -379,9 +381,10 @@ def test_only_a_coordinator_of_the_specialists_unit_or_the_city_reviews(assignme
     specialist = assignment.specialist if role == UserRole.Role.SPECIALIST else None
     user = f.make_user_role(role=role, county=county, specialist=specialist).user
 
-    with pytest.raises(PermissionDenied):
+    refusal = "Only a coordinator of the achievement's county-level unit, or of the city, may review this achievement."
+    with pytest.raises(NotAllowed, match=refusal):
         achievement_verify(achievement=achievement, reviewer=user)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed, match=refusal):
         achievement_reject(achievement=achievement, reviewer=user, reason="无")
     assert fresh(achievement).status == "submitted"
     assert not IncomeIncrease.objects.exists()
@@ -570,3 +573,31 @@ def test_the_admin_rejects_only_with_a_reason(admin_client, assignment):
     shown = _admin_action(admin_client, "reject_selected", [achievement.pk], reason="照片与成果不符")
     assert shown == ["Achievements rejected: 1."]
     assert (fresh(achievement).status, achievement.reject_reason) == ("rejected", "照片与成果不符")
+
+
+def test_the_admin_shows_the_services_refusal_to_a_staff_user_who_may_not_review(client, assignment):
+    # Staff with the admin's permissions but no coordinator role (set by hand): the service refuses (NotAllowed).
+    staff = f.make_user(is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_achievement", "change_achievement"]))
+    client.force_login(staff)
+    achievement, _ = submit(assignment)
+
+    shown = _admin_action(client, "verify_selected", [achievement.pk])
+
+    assert shown == [f"{achievement.title}: Only a coordinator of the achievement's county-level unit, or of the city, may review this achievement."]
+    assert fresh(achievement).status == "submitted"
+
+
+@pytest.mark.services("postgresql")
+@pytest.mark.django_db(transaction=True)
+def test_five_simultaneous_uploads_of_one_evidence_file_store_one_row_and_one_file(media):
+    achievement, _ = submit(f.make_village_assignment(start_date=datetime.date(2023, 3, 1)))
+
+    results, failures = at_once(5, lambda i: add(achievement, PDF, name="收入证明.pdf"))
+
+    assert failures == []
+    stored = AchievementEvidence.objects.get()
+    assert {evidence.pk for evidence, _ in results} == {stored.pk}
+    assert sorted(created for _, created in results) == [False, False, False, False, True]
+    assert [str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()] == [stored.file.name]
+    assert connection.vendor == "postgresql"
