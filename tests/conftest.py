@@ -11,8 +11,17 @@ needs both.
 
 Every test that is not marked `services` runs its Celery tasks eagerly in both passes, so its
 outcome does not depend on which pass runs it.
+
+TEPAI_TEST_CLOCK=2026-12-31T16:05:00+00:00 (an ISO 8601 instant with its offset) moves this
+process's clock there for the whole run, collection included, and lets it tick on (time-machine:
+datetime, date.today(), time.time(); not time.monotonic(), so timeouts still measure real time).
+The site's day (Asia/Shanghai) and UTC's differ from 16:00 to 24:00 UTC, so a test that takes one
+day for the other passes by day and fails by night; this makes the night repeatable. Browser pages
+get the same instant (tests/frontend/conftest.py). The Celery worker of the services pass is
+another process on the real clock, so `live_celery_worker` refuses to run under it.
 """
 
+import datetime
 import os
 import subprocess
 import sys
@@ -20,12 +29,15 @@ import time
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SERVICES = ("postgresql", "redis")
 WORKER_START_TIMEOUT = 60
+CLOCK_VARIABLE = "TEPAI_TEST_CLOCK"
+_CLOCK = pytest.StashKey()
 
 
 def _flag(name):
@@ -38,6 +50,65 @@ def _flag(name):
     if raw in {"0", "false", "no", "off"}:
         return False
     raise pytest.UsageError(f"{name} must be 1/0/true/false, not {raw!r}")
+
+
+def _clock_destination():
+    """The aware instant TEPAI_TEST_CLOCK names, or None when it is unset; a bad value stops the run."""
+    raw = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not raw:
+        return None
+    try:
+        instant = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(
+            f"{CLOCK_VARIABLE} must be an ISO 8601 instant with its offset, e.g. 2026-12-31T16:05:00+00:00, not {raw!r}"
+        )
+    return instant
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        f"clock: reads today or now; .ci/run runs it again with {CLOCK_VARIABLE} at an hour when the site's day is not UTC's",
+    )
+    destination = _clock_destination()
+    if destination is None:
+        return
+    try:
+        import time_machine
+    except ImportError:
+        raise pytest.UsageError(f"{CLOCK_VARIABLE} needs time-machine: pip install -r requirements-test.txt") from None
+
+    # A timestamp rather than the datetime: given a UTC datetime, time-machine would also set the
+    # process's TZ to UTC, and Django has set it to TIME_ZONE. Only the clock moves.
+    traveller = time_machine.travel(destination.timestamp(), tick=True)
+    traveller.start()
+    config.stash[_CLOCK] = (destination, traveller)
+
+
+def pytest_unconfigure(config):
+    _destination, traveller = config.stash.get(_CLOCK, (None, None))
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    destination, _traveller = config.stash.get(_CLOCK, (None, None))
+    if destination is None:
+        return None
+    from django.conf import settings
+
+    local = destination.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return f"{CLOCK_VARIABLE}: started at {destination.isoformat()} ({local:%Y-%m-%d %H:%M} in {settings.TIME_ZONE}), ticking"
+
+
+@pytest.fixture(scope="session")
+def clock_started_at(pytestconfig):
+    """The instant TEPAI_TEST_CLOCK moved this process to at its start, or None on the real clock."""
+    destination, _traveller = pytestconfig.stash.get(_CLOCK, (None, None))
+    return destination
 
 
 def services_required():
@@ -148,7 +219,7 @@ def _test_database_url(test_database_name):
 
 
 @pytest.fixture(scope="session")
-def live_celery_worker(django_db_setup, tmp_path_factory):
+def live_celery_worker(django_db_setup, tmp_path_factory, clock_started_at):
     """A real `celery worker` process on the test database, for the whole session.
 
     Tests that use it must be `@pytest.mark.services` and `@pytest.mark.django_db(transaction=True)`:
@@ -162,6 +233,12 @@ def live_celery_worker(django_db_setup, tmp_path_factory):
     from config.celery import app, ping
 
     assert not app.conf.task_always_eager, "live_celery_worker needs CELERY_BROKER_URL set"
+    if clock_started_at is not None:
+        # The worker would stamp rows with the real time beside this process's travelled one.
+        reason = f"{CLOCK_VARIABLE} is set: the Celery worker is another process, on the real clock; run services tests without it"
+        if services_required():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     # pytest-django has pointed the connection at the test database by now.
     test_database_name = connection.settings_dict["NAME"]
 

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from specialists.access.scope import scope_for
 from specialists.access.models import UserRole
@@ -62,10 +62,13 @@ def admin_url(name, *args):
 
 def user_form(user, **changes):
     """The user's change form as a coordinator's browser posts it, with no role inline rows."""
+    # The admin shows and reads date and time in the site's zone; the stored value is UTC, a day
+    # behind from 16:00 to 24:00 UTC.
+    joined = timezone.localtime(user.date_joined)
     return {
         "username": user.username, "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
         "is_active": "on", "last_login_0": "", "last_login_1": "",
-        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"), "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "date_joined_0": joined.strftime("%Y-%m-%d"), "date_joined_1": joined.strftime("%H:%M:%S"),
         "tepai_role-TOTAL_FORMS": "0", "tepai_role-INITIAL_FORMS": "0",
         "tepai_role-MIN_NUM_FORMS": "0", "tepai_role-MAX_NUM_FORMS": "1",
         **changes,

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -72,7 +73,7 @@ def test_a_specialist_submits_and_an_identical_retry_returns_it(world):
         "village": {"code": world.huaiyuan.village.code, "name": "怀远县村"}, "industry": None, "amount_yuan": 360_000,
         "enterprise_name": "", "enterprise_credit_code": "", "enterprise_kind": "", "enterprise_relation": "",
         "award_body": "", "award_level": "", "status": "submitted", "reject_reason": "", "reviewed_by": None,
-        "reviewed_at": None, "submitted_at": stored.submitted_at.astimezone().isoformat(), "enterprise_id": None, "evidence": [],
+        "reviewed_at": None, "submitted_at": timezone.localtime(stored.submitted_at).isoformat(), "enterprise_id": None, "evidence": [],
     }
 
 
@@ -363,7 +364,7 @@ def test_evidence_is_stored_once_and_a_retry_answers_200(world):
     evidence = AchievementEvidence.objects.get()
     assert first.json() == retry.json() == {
         "uuid": EVIDENCE_UUID, "content_type": "application/pdf", "size_bytes": len(PDF), "original_name": "收入证明.pdf",
-        "created_at": evidence.created_at.astimezone().isoformat(),
+        "created_at": timezone.localtime(evidence.created_at).isoformat(),
         "url": f"/api/v1/achievements/{achievement.uuid}/evidence/{EVIDENCE_UUID}/",
     }
     detail = client.get(f"{URL}{achievement.uuid}/").json()

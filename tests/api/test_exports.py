@@ -312,6 +312,7 @@ def test_lists_are_joined_counted_and_an_empty_one_named(world):
 
 # --- file names ----------------------------------------------------------------------------------------------
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("route", "language", "fmt", "ascii_name", "name"),
     [

@@ -21,6 +21,7 @@ def _me(user):
     return client.get("/api/v1/me/")
 
 
+@pytest.mark.clock
 def test_a_specialist_gets_profile_todays_villages_and_teams_in_one_call():
     role = f.make_user_role(role=UserRole.Role.SPECIALIST)
     specialist = role.specialist

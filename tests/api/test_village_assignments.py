@@ -278,6 +278,7 @@ def _planned(assignment, days_from_today):
     return assignment.end_date
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("open_ended", [False, True])
 def test_a_county_coordinator_extends_an_assignment_at_risk_and_the_village_stays_covered(world, open_ended):
     current = world.huaiyuan.assignment
@@ -295,6 +296,7 @@ def test_a_county_coordinator_extends_an_assignment_at_risk_and_the_village_stay
     assert list(uncovered.values_list("start_date", flat=True)) == ([] if open_ended else [later + datetime.timedelta(days=1)])
 
 
+@pytest.mark.clock
 def test_an_extension_must_be_later_than_the_planned_end(world):
     planned = _planned(world.huaiyuan.assignment, 10)
 
@@ -306,6 +308,7 @@ def test_an_extension_must_be_later_than_the_planned_end(world):
     }
 
 
+@pytest.mark.clock
 def test_an_extension_that_would_overlap_the_specialists_next_assignment_is_refused(world):
     current = world.huaiyuan.assignment
     planned = _planned(current, 10)
@@ -319,6 +322,7 @@ def test_an_extension_that_would_overlap_the_specialists_next_assignment_is_refu
     assert current.end_date == planned
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("days", "message"), [
     (None, "This assignment has no end date to move."),
     (-1, "This assignment already ended on {day}."),
@@ -335,6 +339,7 @@ def test_an_open_ended_or_past_assignment_has_nothing_to_extend(world, days, mes
     assert current.end_date == planned
 
 
+@pytest.mark.clock
 def test_extending_another_countys_assignment_answers_404_and_others_may_not(world):
     planned = _planned(world.wuhe.assignment, 10)
 
@@ -348,6 +353,7 @@ def test_extending_another_countys_assignment_answers_404_and_others_may_not(wor
     assert world.wuhe.assignment.end_date == planned
 
 
+@pytest.mark.clock
 def test_an_extension_must_say_its_end_date_even_when_none(world):
     _planned(world.huaiyuan.assignment, 10)
 
@@ -408,6 +414,7 @@ def test_days_outside_2000_to_2100_are_refused_naming_the_field(world, field, da
     assert VillageAssignment.objects.count() == 2
 
 
+@pytest.mark.clock
 def test_ending_an_assignment_with_a_planned_end_says_to_extend_it_or_assign_a_successor(world):
     planned = _planned(world.huaiyuan.assignment, 10)
 

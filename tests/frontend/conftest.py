@@ -15,6 +15,10 @@ they fail.
 
 `page.goto("/path/")` is relative to the live server. `shoot(page, name)` saves a screenshot in
 the test run's folder, or in TEPAI_SHOTS_DIR when that is set.
+
+Under TEPAI_TEST_CLOCK (tests/conftest.py) each context's pages get this process's travelled time
+(`clock.install`: Date, timers and performance, running on from there), so that "today" in a page
+is the server's today.
 """
 
 import os
@@ -26,6 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests.frontend import build_map_world
 
@@ -177,7 +182,7 @@ def browser_problems():
     return BrowserProblems()
 
 
-def _open_context(browser, live_server, problems, viewport, language):
+def _open_context(browser, live_server, problems, viewport, language, travelled):
     # The browser keeps the site's time zone, as the phones and desks in Bengbu do: a time typed
     # into a page then means the same moment to the page and to the test (and to the server's
     # "not in the future" rule), whatever zone the machine running the tests is in.
@@ -185,6 +190,9 @@ def _open_context(browser, live_server, problems, viewport, language):
         base_url=live_server.url, viewport=viewport, accept_downloads=True, timezone_id=settings.TIME_ZONE,
     )
     context.set_default_timeout(TIMEOUT_MS)
+    if travelled:
+        # Before the first page, so that no script ever sees the machine's own time.
+        context.clock.install(time=timezone.now())
     if language:
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
     own = urlsplit(live_server.url).netloc
@@ -202,12 +210,12 @@ def _open_context(browser, live_server, problems, viewport, language):
 
 
 @pytest.fixture
-def open_page(browser, live_server, browser_problems, _one_query_at_a_time):
+def open_page(browser, live_server, browser_problems, _one_query_at_a_time, clock_started_at):
     """open_page(viewport=DESKTOP, language=None) -> a new page in a context of its own; fails the test on any problem."""
     contexts = []
 
     def opener(viewport=DESKTOP, language=None):
-        context, page = _open_context(browser, live_server, browser_problems, viewport, language)
+        context, page = _open_context(browser, live_server, browser_problems, viewport, language, clock_started_at is not None)
         contexts.append(context)
         return page
 

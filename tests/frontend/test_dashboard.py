@@ -107,6 +107,7 @@ def test_choosing_a_county_zooms_and_filters_the_map(page, world, sign_in):
     assert village.bounding_box()["width"] > 1.5 * width_before
 
 
+@pytest.mark.clock
 def test_a_map_job_shows_its_progress_and_downloads_the_file(page, world, sign_in):
     _open_dashboard(page, sign_in, world.users["leader_wuhe"])
 

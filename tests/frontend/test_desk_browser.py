@@ -65,6 +65,7 @@ def _assignment_row(page, village):
     return page.locator(f"#assignment-table tbody tr[data-village='{village.code}']")
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(open_page, world, sign_in, language):
     page = open_page(language=language)
@@ -115,6 +116,7 @@ def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(ope
     assert untranslated_text(page, language) == []
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_gap_is_found_on_the_map_and_assigned_from_its_popup(open_page, world, sign_in, language):
     page = open_page(language=language)
@@ -140,6 +142,7 @@ def test_a_gap_is_found_on_the_map_and_assigned_from_its_popup(open_page, world,
     assert VillageAssignment.objects.filter(village=village, start_date=timezone.localdate(), end_date=None).count() == 1
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reassigning_hands_the_village_over_in_one_go(open_page, world, sign_in, language):
     page = open_page(language=language)

@@ -17,6 +17,7 @@ from tests.frontend.test_desk_browser import _assignment_row, _gap_codes, _open_
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("language", "open_ended"), [("zh-hans", True), ("en", False)])
 def test_a_village_at_risk_is_extended_from_its_gap_and_is_covered_again(open_page, world, sign_in, browser_problems, shoot, language, open_ended):
     # Chromium logs the refused extension itself as a console error; that one is expected.

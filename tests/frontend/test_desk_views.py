@@ -65,6 +65,7 @@ def test_a_user_without_a_role_is_told_so(client, world):
     assert "Your account has no role in Tepai yet" in response.content.decode()
 
 
+@pytest.mark.clock
 def test_a_city_coordinator_gets_the_whole_city_and_may_choose_a_unit(client, world):
     client.force_login(world.users["city_coordinator"])
 

@@ -26,6 +26,7 @@ def _rows(download):
     return header, [dict(zip(header, row)) for row in rows]
 
 
+@pytest.mark.clock
 def test_a_county_coordinator_exports_the_running_assignments_in_chinese(open_page, world, sign_in, shoot):
     page = open_page(language="zh-hans")
     _open_desk(page, sign_in, world.users["county_coordinator"])

@@ -94,6 +94,7 @@ def _new_logs(world):
     return ServiceLog.objects.exclude(pk=world.log.pk)
 
 
+@pytest.mark.clock
 def test_a_log_saved_offline_waits_and_arrives_once_when_online(phone, world):
     page = phone()
     _worker_ready(page)
@@ -154,6 +155,7 @@ def test_a_lost_response_is_retried_and_still_makes_one_log(phone, world, browse
     assert str(log.uuid) == posts[0]
 
 
+@pytest.mark.clock
 def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, world, browser_problems):
     browser_problems.allow(r"status of 422")
     page = phone(language="en")
@@ -172,12 +174,15 @@ def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, wor
     _shoot(page, "refused")
 
     _edit(page, failed)
-    page.locator("#log-occurred-at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    page.locator("#log-occurred-at").fill(now)
     page.locator("#log-form button[type=submit]").click()
     _entry(page, "sent").wait_for()
 
     expect(_entry(page)).to_have_count(1)
-    assert _new_logs(world).get().occurred_at.date() == timezone.localdate()
+    # The minute typed, read in the site's zone: the stored value is UTC, whose day is not the
+    # site's from 16:00 to 24:00 UTC.
+    assert timezone.localtime(_new_logs(world).get().occurred_at).strftime("%Y-%m-%dT%H:%M") == now
 
 
 def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes_with_a_new_uuid(phone, world, browser_problems):
@@ -261,6 +266,7 @@ def test_the_page_opens_offline_from_the_workers_cache(phone, world):
     _shoot(page, "offline-reload")
 
 
+@pytest.mark.clock
 def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(phone, world):
     specialist = world.huaiyuan.specialists["张怀远"]
     f.make_achievement(
@@ -291,6 +297,8 @@ def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(pho
     assert (achievement.kind, achievement.amount_yuan, achievement.specialist, achievement.status) == (
         "farmer_income", 56000, specialist, Achievement.Status.SUBMITTED,
     )
+    # The form's date is the phone's today; the phone is in the site's zone, so it is the server's.
+    assert achievement.date == timezone.localdate()
     assert achievement.evidence.count() == 2
     _shoot(page, "achievements")
 

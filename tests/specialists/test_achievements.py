@@ -189,6 +189,7 @@ def test_an_ended_assignment_still_names_a_village_served(assignment):
     assert created and achievement.village == assignment.village
 
 
+@pytest.mark.clock
 def test_an_inactive_specialist_and_a_future_date_are_refused(assignment):
     Specialist.objects.filter(pk=assignment.specialist.pk).update(status=Specialist.Status.WITHDRAWN)
     assignment.specialist.refresh_from_db()

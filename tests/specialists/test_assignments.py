@@ -78,6 +78,7 @@ def _planned(assignment, days_from_today):
     return assignment.end_date
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_a_handover_of_an_assignment_with_a_planned_end_brings_the_end_forward_only():
     current = f.make_village_assignment()
@@ -90,6 +91,7 @@ def test_a_handover_of_an_assignment_with_a_planned_end_brings_the_end_forward_o
     assert current.end_date == soon - datetime.timedelta(days=1) < planned
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_a_handover_after_the_planned_end_leaves_the_end_as_it_is():
     current = f.make_village_assignment()

@@ -192,12 +192,14 @@ def test_an_inactive_specialist_is_refused(assignment, status):
     assert errors_of(assignment) == {"specialist": ["Only an active specialist may record service logs."]}
 
 
+@pytest.mark.clock
 def test_a_time_beyond_the_clock_skew_is_refused(assignment):
     assert errors_of(assignment, occurred_at=timezone.now() + datetime.timedelta(minutes=11)) == {
         "occurred_at": ["The service cannot have taken place in the future."],
     }
 
 
+@pytest.mark.clock
 def test_a_time_within_the_clock_skew_is_accepted(assignment):
     log, created = record(assignment, occurred_at=timezone.now() + datetime.timedelta(minutes=5))
 
