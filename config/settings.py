@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The status palette (villages/palette.py) that base.html writes into every page.
+                "frontend.context_processors.status_palette",
             ],
         },
     },

@@ -34,12 +34,15 @@ Role = UserRole.Role
 THEME_COLOUR = "#1f5c43"  # --brand in tepai.css
 BACKGROUND_COLOUR = "#f4f6f4"  # --paper in tepai.css
 # Static files the page needs; the worker caches them with the page and the JavaScript catalogue.
+# The page's entry module (mobile.js) and every module it imports, directly or not: a module missing
+# here would not load offline, and the page with it (tests/frontend/test_mobile_views.py checks).
 SHELL_STATIC = [
     "frontend/css/tepai.css",
     "frontend/css/mobile.css",
+    "frontend/js/mobile.js",
     "frontend/js/api.js",
     "frontend/js/outbox.js",
-    "frontend/js/mobile.js",
+    "frontend/js/outbox-entries.js",
     "frontend/img/icon.svg",
 ]
 # PNG icon sizes: 180 for iOS's home screen, 192 and 512 for Android's; "maskable" fills the

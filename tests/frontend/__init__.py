@@ -12,13 +12,17 @@ from shapely.geometry import box
 
 from specialists.access.models import UserRole
 from tests import factories as f
-from villages import geometry
+from villages import geometry, palette
 from villages.models import Village
 
 Role = UserRole.Role
 PASSWORD = "tepai-test-password"
-# Fill colours of the statuses on the dashboard's map (frontend/static/frontend/js/dashboard.js).
-COLOURS = {"covered": "#2e7d32", "at_risk": "#f0a202", "uncovered": "#c62828", "community": "#b9c0c6"}
+# How the coverage map fills each village status (static/frontend/js/coverage-map.js): the palette's
+# colour (villages/palette.py, served to the page), or the pattern that hatches it.
+FILLS = {
+    status: f"url(#tepai-hatch-{status})" if status in palette.HATCHED else palette.COLOURS[status]
+    for status in palette.VILLAGE_STATUSES
+}
 
 
 def _boundary(west, south, size):

@@ -1,15 +1,18 @@
 """The leaders' dashboard in a real browser: figures, the coloured map, a village's popup, scope, map jobs."""
 
+import io
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from PIL import Image
 from playwright.sync_api import expect
 
 from specialists.coverage.models import MapJob
 from specialists.reports.figures import headline_figures
-from tests.frontend import COLOURS
+from tests.frontend import FILLS
 from tests.frontend.conftest import DESKTOP, PHONE, wait_for_popup_lists
+from villages import palette
 
 pytestmark = pytest.mark.browser
 
@@ -34,9 +37,77 @@ def test_a_leader_sees_the_figures_and_the_villages_coloured_by_status(page, wor
     expect(page.locator("path.village")).to_have_count(6)
     for side in (world.huaiyuan, world.wuhe):
         for status, village in side.villages.items():
-            expect(_path(page, village), f"{village.name}: {status}").to_have_attribute("fill", COLOURS[status])
+            expect(_path(page, village), f"{village.name}: {status}").to_have_attribute("fill", FILLS[status])
     counts = {item.get_attribute("data-status"): item.locator(".count").inner_text() for item in page.locator("#map-legend li[data-status]").all()}
     assert counts == {"covered": "(2)", "at_risk": "(1)", "uncovered": "(2)", "community": "(1)"}
+
+
+def _share(image, test):
+    """The share of the image's pixels for which test(red, green, blue) holds."""
+    data = image.convert("RGB").tobytes()
+    pixels = [data[index:index + 3] for index in range(0, len(data), 3)]
+    return sum(1 for pixel in pixels if test(*pixel)) / len(pixels)
+
+
+def _reddish(red, green, blue):
+    return red > 180 and green < 130 and blue < 130
+
+
+def _whitish(red, green, blue):
+    return min(red, green, blue) > 235
+
+
+def test_an_uncovered_village_is_drawn_hatched_in_the_palettes_colours(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+    uncovered = _path(page, world.wuhe.villages["uncovered"])
+    covered = _path(page, world.wuhe.villages["covered"])
+
+    # The village is filled with the pattern, and the pattern is the palette's red under the hatch's stripes.
+    expect(uncovered).to_have_attribute("fill", "url(#tepai-hatch-uncovered)")
+    pattern = page.locator("pattern#tepai-hatch-uncovered")
+    assert pattern.locator("rect.hatch-ground").get_attribute("fill") == palette.COLOURS["uncovered"]
+    assert pattern.locator("rect.hatch-stripe").get_attribute("fill") == palette.HATCH_COLOUR
+
+    # And the browser draws it so: inside the village, both the red and the stripes show; inside a
+    # covered one, no stripes.
+    def inside(path):
+        box = path.bounding_box()
+        margin_x, margin_y = box["width"] * 0.25, box["height"] * 0.25
+        clip = {"x": box["x"] + margin_x, "y": box["y"] + margin_y, "width": box["width"] / 2, "height": box["height"] / 2}
+        return Image.open(io.BytesIO(page.screenshot(clip=clip)))
+
+    page.locator("#coverage-map").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)  # no tooltip over the villages
+    hatched, plain = inside(uncovered), inside(covered)
+    assert _share(hatched, _reddish) > 0.3
+    assert _share(hatched, _whitish) > 0.15
+    assert _share(plain, _whitish) < 0.02
+
+    # The legend's swatch is hatched in the same colours.
+    swatch = page.locator("#map-legend li[data-status=uncovered] .swatch")
+    assert "repeating-linear-gradient" in swatch.evaluate("(node) => getComputedStyle(node).backgroundImage")
+    drawn = Image.open(io.BytesIO(swatch.screenshot()))
+    assert _share(drawn, _reddish) > 0.3 and _share(drawn, _whitish) > 0.15
+
+
+def test_the_status_badge_and_figures_take_the_palettes_colours(page, world, sign_in):
+    _open_dashboard(page, sign_in, world.users["leader_city"])
+
+    page.locator(f"path.village-{world.huaiyuan.villages['at_risk'].code}").click()
+    badge = page.locator(".village-popup .status-badge")
+
+    with translation.override("zh-hans"):  # the page's language
+        label = palette.palette_for_pages()["at_risk"]["label"]
+    expect(badge).to_have_text(label)
+    assert badge.evaluate("(node) => getComputedStyle(node).backgroundColor") == _css_rgb(palette.COLOURS["at_risk"])
+    figure = page.locator("#coverage-figures .figure.status-covered")
+    assert figure.evaluate("(node) => getComputedStyle(node).borderLeftColor") == _css_rgb(palette.COLOURS["covered"])
+    wait_for_popup_lists(page.locator(".village-popup"))
+
+
+def _css_rgb(colour):
+    red, green, blue = (int(colour[index:index + 2], 16) for index in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
 
 
 def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, world, sign_in):

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from specialists.assignments.models import VillageAssignment
 from specialists.fieldwork.models import Achievement
 from tests import factories as f
-from tests.frontend import COLOURS, untranslated_text
+from tests.frontend import FILLS, untranslated_text
 from tests.frontend.conftest import DESKTOP, PHONE, wait_for_popup_lists
 
 pytestmark = pytest.mark.browser
@@ -38,8 +38,8 @@ def _fill(page, village):
 
 def _wait_for_fill(page, village, status):
     page.wait_for_function(
-        "([code, colour]) => { const path = document.querySelector('path.village-' + code); return path && path.getAttribute('fill') === colour; }",
-        arg=[village.code, COLOURS[status]],
+        "([code, fill]) => { const path = document.querySelector('path.village-' + code); return path && path.getAttribute('fill') === fill; }",
+        arg=[village.code, FILLS[status]],
     )
 
 
@@ -73,7 +73,7 @@ def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(ope
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
     _open_desk(page, sign_in, world.users["county_coordinator"])
-    assert _fill(page, village) == COLOURS["covered"]
+    assert _fill(page, village) == FILLS["covered"]
     assert _gap_codes(page, "uncovered") == [world.huaiyuan.villages["uncovered"].code]
 
     # End it: the dialog offers today; the specialist left yesterday.
@@ -178,7 +178,7 @@ def test_reassigning_hands_the_village_over_in_one_go(open_page, world, sign_in,
     rows = {a.specialist.name: (a.start_date, a.end_date) for a in VillageAssignment.objects.filter(village=village)}
     assert rows["张怀远"][1] == today - datetime.timedelta(days=1)
     assert rows["王白莲"] == (today, None)
-    assert _fill(page, village) == COLOURS["covered"]
+    assert _fill(page, village) == FILLS["covered"]
     assert _assignment_row(page, village).locator("td").nth(1).all_inner_texts() == ["王白莲"]
     assert village.code not in _gap_codes(page, "uncovered")
 
@@ -204,7 +204,7 @@ def test_a_refusal_is_shown_beside_the_form_in_the_pages_language(open_page, bro
     assert untranslated_text(page, language) == []
     assert VillageAssignment.objects.get(village=village).end_date is None
     page.locator("#end-dialog [data-close]").click()
-    assert _fill(page, village) == COLOURS["covered"]
+    assert _fill(page, village) == FILLS["covered"]
 
 
 def _review(page, achievement):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from specialists.fieldwork.models import Achievement
+from tests.frontend.modules import page_modules, page_scripts
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,10 @@ def test_the_page_is_in_the_chosen_language_with_the_labels_the_script_needs(cli
     with translation.override("zh-hans"):
         expected = str(Achievement.Kind.FOUR_NEW_VARIETY.label)
     assert _config(chinese)["achievementKinds"]["four_new_variety"] == expected
-    # The scripts: the catalogue, the API helper, Leaflet, the shared map code, then the desk's own.
-    scripts = re.findall(r'<script src="([^"]+)"', english.content.decode())
-    assert scripts == ["/jsi18n/", "/static/frontend/js/api.js", "/static/js_lib_leaflet/leaflet.js",
-                       "/static/frontend/js/dashboard.js", "/static/frontend/js/desk.js"]
+    # The scripts: the catalogue and Leaflet as classic scripts, then the desk's one entry module, which
+    # imports the shared coverage map (not the dashboard's module).
+    html = english.content.decode()
+    assert page_scripts(html) == [("", "/jsi18n/"), ("", "/static/js_lib_leaflet/leaflet.js"), ("module", "/static/frontend/js/desk.js")]
+    assert page_modules(html) == {
+        "frontend/js/desk.js", "frontend/js/api.js", "frontend/js/coverage-map.js", "frontend/js/palette.js",
+    }

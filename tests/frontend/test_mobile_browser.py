@@ -191,7 +191,9 @@ def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes
     taken = str(world.log.uuid)
     # An entry whose UUID the server already holds for another log (409), put in the outbox as a save would.
     page.evaluate("""async ([uuid, village]) => {
-        const outbox = new Tepai.Outbox({owner: "specialist"});
+        // The page's own module (a module is loaded once per page, whoever imports it).
+        const {Outbox} = await import("/static/frontend/js/outbox.js");
+        const outbox = new Outbox({owner: "specialist"});
         await outbox.add({type: "log", uuid: uuid, files: [], payload: {
             uuid: uuid, village: village, kind: "visit", occurred_at: new Date().toISOString(), description: "重复的编号",
             people_served: 3, location: {lon: 117.06, lat: 32.99, accuracy_m: 5, crs: "WGS84"},

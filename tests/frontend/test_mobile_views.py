@@ -14,6 +14,7 @@ from django.utils import translation
 from PIL import Image
 
 from frontend import mobile
+from tests.frontend.modules import imports_of, page_modules, page_scripts
 
 pytestmark = pytest.mark.django_db
 
@@ -189,12 +190,61 @@ def test_the_worker_keeps_everything_the_page_loads(client, world):
     shell = _shell(client.get("/m/sw.js"))
 
     # Every script, style sheet, icon and the manifest the page names is kept for offline use.
-    loaded = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'<link rel="(?:stylesheet|manifest|icon|apple-touch-icon)" href="([^"]+)"', html)
+    loaded = [src for _, src in page_scripts(html)]
+    loaded += re.findall(r'<link rel="(?:stylesheet|manifest|icon|apple-touch-icon)" href="([^"]+)"', html)
     kept = set(shell["static"]) | {shell["page"], shell["catalogue"]}
     assert loaded and {urlsplit(url).path for url in loaded} <= kept
     assert (shell["page"], shell["catalogue"]) == ("/m/", "/jsi18n/")
     # The API is never answered from the cache.
     assert "/api/" in shell["bypass"]
+
+
+def _not_kept(html, shell_static):
+    """The modules the page loads (its entry module and all it imports) that the worker would not keep."""
+    return page_modules(html) - set(shell_static)
+
+
+def test_the_worker_keeps_every_module_the_page_imports(client, world):
+    client.force_login(world.users["specialist"])
+    html = client.get("/m/").content.decode()
+
+    modules = page_modules(html)
+
+    # The entry module, what it imports, and what those import: a module missing from the worker's
+    # list would fail to load offline, and the page with it.
+    assert {"frontend/js/mobile.js", "frontend/js/api.js", "frontend/js/outbox.js", "frontend/js/outbox-entries.js"} <= modules
+    assert _not_kept(html, mobile.SHELL_STATIC) == set()
+    # ... and the worker's answer lists each by the URL the browser asks for.
+    assert {static(path) for path in modules} <= set(_shell(client.get("/m/sw.js"))["static"])
+
+
+def test_a_module_left_out_of_the_workers_list_is_found(client, world):
+    client.force_login(world.users["specialist"])
+    html = client.get("/m/").content.decode()
+
+    shell_static = [path for path in mobile.SHELL_STATIC if path != "frontend/js/outbox-entries.js"]
+
+    assert _not_kept(html, shell_static) == {"frontend/js/outbox-entries.js"}
+
+
+def test_imports_are_read_in_every_form_and_not_from_comments():
+    source = """/* An example in a comment: import {nothing} from "./commented.js"; */
+// import "./also-commented.js";
+import {api, element} from "./api.js";
+import {
+  Outbox,
+  phoneStore,
+} from "./outbox.js";
+import * as rules from "../shared/rules.js";
+import "./side-effect.js";
+export {newUuid} from './outbox-entries.js';
+const later = () => import("./later.js");
+const text = "not an import from './string.js'";
+"""
+
+    assert imports_of(source) == [
+        "./api.js", "./outbox.js", "../shared/rules.js", "./side-effect.js", "./outbox-entries.js", "./later.js",
+    ]
 
 
 def test_the_workers_version_changes_when_a_cached_file_does(client, monkeypatch, tmp_path):

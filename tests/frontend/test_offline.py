@@ -78,7 +78,8 @@ def test_collectstatic_gathers_the_pages_files(tmp_path):
     with override_settings(STATIC_ROOT=tmp_path):
         call_command("collectstatic", interactive=False, verbosity=0)
 
-    for name in ("frontend/css/tepai.css", "frontend/js/api.js", "frontend/js/dashboard.js", "js_lib_leaflet/leaflet.js", "js_lib_leaflet/leaflet.css"):
+    for name in ("frontend/css/tepai.css", "frontend/js/api.js", "frontend/js/dashboard.js", "frontend/js/coverage-map.js",
+                 "frontend/js/palette.js", "js_lib_leaflet/leaflet.js", "js_lib_leaflet/leaflet.css"):
         assert (tmp_path / name).is_file(), name
 
 

@@ -4,7 +4,8 @@
  * - The page and the JavaScript catalogue: from the network when it answers (they follow the
  *   chosen language and the signed-in person), else the last copy. A slow network gets
  *   NAVIGATION_TIMEOUT_MS before the copy is shown; the network's answer still refreshes it.
- * - Static files of the shell: from the cache of this version, fetched when missing.
+ * - Static files of the shell (style sheets, the icon, the page's entry module and every module it
+ *   imports: frontend/mobile.py's SHELL_STATIC): from the cache of this version, fetched when missing.
  * - The API, sign-in and anything else: never answered here. Writes always reach the server; the
  *   page keeps its own copy of what it read (IndexedDB).
  */
