@@ -8,6 +8,7 @@ large to read (more data than DATA_UPLOAD_MAX_MEMORY_SIZE, more fields than DATA
 more files than DATA_UPLOAD_MAX_NUMBER_FILES) answers 413, a query string with too many parameters 400:
 Django raises those when DRF first reads `request.data` (in the view, or in SessionAuthentication's CSRF
 check) or `query_params`, inside the view, so they reach this handler rather than Django's HTML 400 page.
+A JSON body nested deeper than api.parsers.JSON_MAX_DEPTH answers 400 (`too_deep`).
 """
 
 from django.conf import settings
@@ -25,7 +26,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from specialists.fieldwork.service_logs import ServiceLogConflict
 from villages.errors import Conflict as DomainConflict
@@ -54,6 +54,13 @@ class Conflict(exceptions.APIException):
 class TooManyParameters(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "too_many_parameters"
+
+
+class NestedTooDeep(exceptions.APIException):
+    """Not a ParseError, whose message the handler replaces with "not valid JSON": the body may well be valid."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "too_deep"
 
 
 def _unreadable(exc, request):
@@ -142,6 +149,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         # A service's refusal says why (in the request's language); Django's bare one gets DRF's message.
         exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args and exc.args[0] else None)
+    # Imported here: rest_framework.views reads REST_FRAMEWORK's parser classes as it loads, and ours
+    # (api.parsers) import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
