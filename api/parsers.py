@@ -1,10 +1,17 @@
-"""The API's parsers: JSON bodies are read through here (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES), so what
-it refuses, every JSON endpoint refuses, before sign-in too.
+"""The API's parsers (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES, and the upload actions' multipart ones): what
+they refuse, every endpoint refuses, before sign-in too. (The upload actions also take a form-encoded body
+through DRF's own FormParser; it can carry only their `uuid`, which a UUIDField refuses with a NUL in it.)
 
 JSON. A body nested deeper than JSON_MAX_DEPTH is refused (400, `too_deep`) before it is parsed: json.loads,
 the serializers that walk the data and the error handler that flattens their errors all recurse once per
 level, so a body nested a few thousand deep (`[[[[...]]]]`, a few kilobytes) would exhaust Python's recursion
 and answer a 500. The depth is counted on the text, brackets outside strings, in linear time.
+
+NUL. A NUL character in any value of a JSON or form body (a key or a value, at any depth) answers 400
+naming where it is (`village`, `counties.0`): PostgreSQL's text cannot hold one, and a field that looks a
+row up by the string (SlugRelatedField) would send it to the database, a 500. DRF's CharField refuses it
+already, with the same message; this refuses it for every field, whatever its type. Uploaded files are
+bytes, not text, and are not looked at (Django drops unprintable characters from their names).
 
 Uploads. A multipart body too large for its file is refused (413) before a byte of it is read.
 Django's MultiPartParser spools each file to memory or a temporary file before the view sees it, so the
@@ -21,13 +28,14 @@ import re
 from itertools import accumulate
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
 
-from api.exceptions import NestedTooDeep, PayloadTooLarge
+from api.exceptions import NUL, NestedTooDeep, PayloadTooLarge, nul_refused
 
 # How deeply a JSON body may nest arrays and objects (`[]` and `{}` are 1 deep, `{"location": {}}` 2).
 # No Tepai request nests more than 2 (a service log's location); a few dozen leaves room for any request
@@ -48,8 +56,36 @@ def json_depth(text):
     return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
 
 
+def _nul_paths(data, path=""):
+    """The dotted path of every key or value in parsed JSON (or a form's QueryDict) that holds a NUL.
+    Recursive: only ever called on data no deeper than JSON_MAX_DEPTH."""
+    if isinstance(data, QueryDict):
+        return [key for key, values in data.lists() if NUL in key or any(NUL in value for value in values)]
+    if isinstance(data, str):
+        return [path] if NUL in data else []
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return []
+    found = []
+    for key, value in items:
+        child = f"{path}.{key}" if path else str(key)
+        found += [child] if NUL in str(key) else _nul_paths(value, child)
+    return found
+
+
+def refuse_nul(data):
+    """`data`, unless a value (or key) in it holds a NUL: then the 400 naming each one."""
+    paths = _nul_paths(data)
+    if paths:
+        raise nul_refused(paths)
+    return data
+
+
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing a body nested deeper than JSON_MAX_DEPTH before parsing it."""
+    """DRF's JSON parser, refusing a body nested deeper than JSON_MAX_DEPTH before parsing it, and any NUL."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
@@ -61,9 +97,26 @@ class JSONParser(parsers.JSONParser):
             raise NestedTooDeep(gettext("The data sent is nested more than %(max)s levels deep; at most %(max)s levels are allowed.")
                                 % {"max": JSON_MAX_DEPTH})
         try:
-            return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        return refuse_nul(data)
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing any NUL."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return refuse_nul(super().parse(stream, media_type, parser_context))
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing any NUL in the form's fields (not its files)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        refuse_nul(parsed.data)
+        return parsed
 
 
 # Room for the form's parts besides the file: its UUID, the boundaries and each part's headers (the
@@ -79,7 +132,7 @@ def declared_length(request):
         return 0
 
 
-class LimitedMultiPartParser(parsers.MultiPartParser):
+class LimitedMultiPartParser(MultiPartParser):
     """multipart/form-data carrying one file of at most `getattr(settings, max_bytes_setting)` bytes."""
 
     max_bytes_setting = None
