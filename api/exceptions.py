@@ -8,6 +8,8 @@ large to read (more data than DATA_UPLOAD_MAX_MEMORY_SIZE, more fields than DATA
 more files than DATA_UPLOAD_MAX_NUMBER_FILES) answers 413, a query string with too many parameters 400:
 Django raises those when DRF first reads `request.data` (in the view, or in SessionAuthentication's CSRF
 check) or `query_params`, inside the view, so they reach this handler rather than Django's HTML 400 page.
+A JSON body nested deeper than api.parsers.JSON_MAX_DEPTH answers 400 (`too_deep`), and a NUL character in
+any value a request sends (body or query parameter) 400 (`invalid`) naming where it was.
 """
 
 from django.conf import settings
@@ -19,13 +21,13 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from villages.errors import Conflict as DomainConflict
 from villages.errors import DomainError, NotAllowed
@@ -53,6 +55,26 @@ class Conflict(exceptions.APIException):
 class TooManyParameters(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "too_many_parameters"
+
+
+class NestedTooDeep(exceptions.APIException):
+    """Not a ParseError, whose message the handler replaces with "not valid JSON": the body may well be valid."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "too_deep"
+
+
+# PostgreSQL's text cannot hold a NUL character: psycopg refuses to send one, and a query that carries
+# one is a 500. SQLite stores it. Django's form fields and DRF's CharField refuse it with this message
+# (Django's own, translated in Django's catalogue); the API refuses it with the same one wherever else a
+# string comes in: the parsers (api.parsers) for bodies, api.filters for list parameters.
+NUL = "\x00"
+NUL_REFUSED = ProhibitNullCharactersValidator.message
+
+
+def nul_refused(names):
+    """The 400 naming each field or parameter (dotted for a nested one: `counties.0`) whose value holds a NUL."""
+    return exceptions.ValidationError({name: [NUL_REFUSED] for name in names}, code=ProhibitNullCharactersValidator.code)
 
 
 def _unreadable(exc, request):
@@ -137,6 +159,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         # A service's refusal says why (in the request's language); Django's bare one gets DRF's message.
         exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args and exc.args[0] else None)
+    # Imported here: rest_framework.views reads REST_FRAMEWORK's parser classes as it loads, and ours
+    # (api.parsers) import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,10 +1,19 @@
-"""The API's FilterSet base and its strict filters. Each concept's FilterSets (api/<concept>/filters.py)
-filter the already-scoped querysets, so no filter can reach a row outside the user's scope."""
+"""The API's FilterSet base, its strict filters, and the search and ordering backends. Each concept's
+FilterSets (api/<concept>/filters.py) filter the already-scoped querysets, so no filter can reach a row
+outside the user's scope.
+
+A NUL character in any parameter a list reads answers 400 naming it, never reaching PostgreSQL (whose text
+cannot hold one: a 500). Django's form fields refuse it in every filter's value already (CharField and
+ModelChoiceField with Django's message; the others find no number, day or choice in it); DRF's search refuses it
+without naming `search`, and its ordering drops it as an unknown field: the backends below name them.
+"""
 
 import django_filters
 from django import forms
 from django.db import connection, models
-from rest_framework import serializers
+from rest_framework import filters, serializers
+
+from api.exceptions import NUL, nul_refused
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -65,3 +74,21 @@ def _id_filter(field):
     # A plain number, not a ModelChoiceFilter: that would check the id against every row and
     # answer 400 for a missing one but 200 for another county's, telling the two apart.
     return IntegerFilter(field_name=f"{field}_id", min_value=1, max_value=2**63 - 1)
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, whose own refusal of a NUL names no parameter (`non_field_errors`): this names `search`."""
+
+    def get_search_terms(self, request):
+        if NUL in request.query_params.get(self.search_param, ""):
+            raise nul_refused([self.search_param])
+        return super().get_search_terms(request)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ordering, refusing a NUL (400 naming `ordering`) rather than dropping it as an unknown field."""
+
+    def get_ordering(self, request, queryset, view):
+        if NUL in request.query_params.get(self.ordering_param, ""):
+            raise nul_refused([self.ordering_param])
+        return super().get_ordering(request, queryset, view)

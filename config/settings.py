@@ -204,10 +204,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasTepaiRole"],
+    # DRF's search and ordering, refusing a NUL naming the parameter (api/filters.py).
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "api.filters.SearchFilter",
+        "api.filters.OrderingFilter",
+    ],
+    # DRF's parsers, with JSON refusing a body nested too deep, and all three a NUL (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser", "api.parsers.FormParser", "api.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
