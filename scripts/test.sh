@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 . scripts/_common.sh
 
 # gettext compiles the Chinese catalogue; fonts-noto-cjk draws Chinese text on maps and pages;
-# chromium is the browser the page tests drive (Playwright never downloads one).
+# chromium is the browser the page tests drive (Playwright never downloads one); Node runs the
+# pages' JavaScript unit tests (Debian's nodejs, unless a node is there already).
 ensure_debian_packages gettext fonts-noto-cjk chromium
+command -v node >/dev/null 2>&1 || ensure_debian_packages nodejs
 ensure_venv requirements-test.txt
 compile_translations
 

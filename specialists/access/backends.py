@@ -31,7 +31,10 @@ from django.contrib.auth.backends import BaseBackend
 
 from specialists.access.scope import scope_for
 from specialists.access.models import UserRole
-from specialists.people.models import TeamMembership
+
+# What a coordinator may delete: a member off a team (on the team's page), and a role (taking it away).
+# Named by label, since access lies below the concept that defines teams.
+DELETABLE = ("specialists.TeamMembership", "specialists.UserRole")
 
 
 @functools.cache
@@ -39,7 +42,7 @@ def city_coordinator_permissions() -> frozenset:
     """The Django permissions ("app_label.codename") of a city coordinator."""
     models = [*apps.get_app_config("villages").get_models(), *apps.get_app_config("specialists").get_models(), get_user_model()]
     granted = {f"{m._meta.app_label}.{action}_{m._meta.model_name}" for m in models for action in ("view", "add", "change")}
-    granted |= {f"{m._meta.app_label}.delete_{m._meta.model_name}" for m in (TeamMembership, UserRole)}
+    granted |= {f"{m._meta.app_label}.delete_{m._meta.model_name}" for m in map(apps.get_model, DELETABLE)}
     return frozenset(granted)
 
 

@@ -114,7 +114,10 @@ async function download(path, params) {
   return name;
 }
 
-/* Show an error (an ApiError or any Error) in `container` (default: the page's notice area). */
+/* Show an error (an ApiError or any Error) in `container` (default: the page's notice area).
+ * The fields' messages are shown without the API's parameter names (such as as_of), which mean nothing
+ * to people: the API words each message about a parameter with the parameter's name in the page's
+ * language, and the pages show a form field's message beside that field. */
 export function showError(error, container) {
   const target = container || document.getElementById("notices");
   const box = document.createElement("div");
@@ -123,10 +126,10 @@ export function showError(error, container) {
   const message = document.createElement("p");
   message.textContent = error && error.message ? error.message : gettext("Something went wrong.");
   box.appendChild(message);
-  Object.entries((error && error.fields) || {}).forEach(([field, messages]) => {
+  Object.values((error && error.fields) || {}).forEach((messages) => {
     const line = document.createElement("p");
-    line.textContent = field + ": " + [].concat(messages).join(" ");
-    box.appendChild(line);
+    line.textContent = [].concat(messages).join(" ");
+    if (line.textContent !== message.textContent) box.appendChild(line);
   });
   target.replaceChildren(box);
   return box;
