@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
@@ -37,7 +37,7 @@ from api.fieldwork.serializers import (
     ServiceLogSerializer,
 )
 from api.files import FILE_ROUTE, child, file_response
-from api.parsers import EvidenceParser, PhotoParser
+from api.parsers import EvidenceParser, FormParser, PhotoParser
 from api.permissions import NO_ROLE, SpecialistWrites
 from api.viewsets import ScopedViewSet
 from specialists.access import scope as access
