@@ -27,8 +27,8 @@ class Side:
     enterprise: object
 
 
-def _side(name, code, specialist_name):
-    county = f.make_county(name=name, code=code)
+def _side(name, code, specialist_name, city=None):
+    county = f.make_county(name=name, code=code, city=city)
     town = f.make_town(county=county, name=f"{name}镇")
     village = f.make_village(town=town, name=f"{name}村")
     organisation = f.make_organisation(name=f"{name}农科所")
@@ -51,9 +51,17 @@ class World:
     users: dict
 
 
-def build_world():
-    huaiyuan = _side("怀远县", "349321", "张怀远")
-    wuhe = _side("五河县", "349322", "李五河")
+def build_world(*, two_cities=False):
+    """The two sides in one city; with two_cities, each side in a city of its own (甲市 and 乙市 of one
+    province), with a coordinator of the first city and a leader of the second among the users."""
+    if two_cities:
+        province = f.make_province(code="71", name="试验省")
+        cities = f.make_city(code="7101", name="甲市", province=province), f.make_city(code="7102", name="乙市", province=province)
+        huaiyuan = _side("怀远县", "710121", "张怀远", city=cities[0])
+        wuhe = _side("五河县", "710222", "李五河", city=cities[1])
+    else:
+        huaiyuan = _side("怀远县", "349321", "张怀远")
+        wuhe = _side("五河县", "349322", "李五河")
     users = {
         "city_coordinator": f.make_user_role(role=Role.COORDINATOR).user,
         "county_coordinator": f.make_user_role(role=Role.COORDINATOR, county=huaiyuan.county).user,
@@ -62,6 +70,9 @@ def build_world():
         "specialist": f.make_user_role(role=Role.SPECIALIST, specialist=huaiyuan.specialist).user,
         "no_role": f.make_user(),
     }
+    if two_cities:
+        users["city_coordinator_huaiyuan"] = f.make_user_role(role=Role.COORDINATOR, city=huaiyuan.county.city).user
+        users["city_leader_wuhe"] = f.make_user_role(role=Role.LEADER, city=wuhe.county.city).user
     return World(huaiyuan=huaiyuan, wuhe=wuhe, users=users)
 
 

@@ -33,9 +33,14 @@ from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixtu
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "no_role", "city_coordinator", "county_coordinator", "leader_city", "leader_wuhe", "specialist"]
-# The side each role must not see, and how much of it: "all" (a county role: not even its
+# In the world of two cities of one province: a coordinator of the first city, a leader of the second.
+CITY_ROLES = ["city_coordinator_huaiyuan", "city_leader_wuhe"]
+# The side each role must not see, and how much of it: "all" (a county or city role: not even its
 # divisions), or "personal" (a specialist: divisions and industries are public, people and their work are not).
-FOREIGN = {"county_coordinator": ("wuhe", "all"), "leader_wuhe": ("huaiyuan", "all"), "specialist": ("wuhe", "personal")}
+FOREIGN = {
+    "county_coordinator": ("wuhe", "all"), "leader_wuhe": ("huaiyuan", "all"), "specialist": ("wuhe", "personal"),
+    "city_coordinator_huaiyuan": ("wuhe", "all"), "city_leader_wuhe": ("huaiyuan", "all"),
+}
 # Routes with no object of either side behind them: nothing to leak, only the status to check.
 UNSCOPED = {"/api/v1/schema/", "/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/logout/"}
 # The path parameters that name a resource's own row; any other names a row below it.
@@ -69,8 +74,9 @@ def _resource(path):
 class Sides:
     """Each side's rows, the path value that names each, and the strings that betray it."""
 
-    def __init__(self, world):
+    def __init__(self, world, two_cities=False):
         self.world = world
+        self.two_cities = two_cities
         self.logs = {}
         self.achievements = {}
         self.jobs = {}
@@ -110,6 +116,7 @@ class Sides:
     def filter_value(self, key, name):
         side = self.side(key)
         return {
+            "province": side.county.city.province.code, "city": side.county.city.code,
             "county": side.county.code, "town": side.town.code, "village": side.village.code,
             "specialist": side.specialist.pk, "team": side.team.pk, "organisation": side.organisation.pk,
             "lead_organisation": side.organisation.pk, "industry": side.industry.pk, "search": side.county.name,
@@ -121,7 +128,10 @@ class Sides:
                     self.logs[key].description, self.achievements[key].title, side.specialist.mobile]
         if extent == "personal":
             return personal
-        return [*personal, side.county.name, side.county.code, side.town.code, side.village.code]
+        divisions = [side.county.name, side.county.code, side.town.code, side.village.code]
+        if self.two_cities:
+            divisions.append(side.county.city.name)
+        return [*personal, *divisions]
 
     def public_strings(self, key):
         """Strings of the side that any role may see: its key industry (whose name holds the county's)."""
@@ -177,8 +187,25 @@ def sides(settings, tmp_path):
     return Sides(build_world())
 
 
+@pytest.fixture
+def city_sides(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return Sides(build_world(two_cities=True), two_cities=True)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_no_route_leaks_another_sides_rows_or_fails(sides, role, capsys):
+    _walk_every_route(sides, role, capsys)
+
+
+@pytest.mark.parametrize("role", CITY_ROLES)
+def test_no_route_leaks_another_citys_rows_to_a_city_role(city_sides, role, capsys):
+    """Two cities of one province: a coordinator of one city, and a leader of the other, see nothing of
+    the other city through any route, filter, export, file or map."""
+    _walk_every_route(city_sides, role, capsys)
+
+
+def _walk_every_route(sides, role, capsys):
     world = sides.world
     client = _client(world.users.get(role))
     foreign, extent = FOREIGN.get(role, ("wuhe", None))
@@ -236,4 +263,6 @@ def test_no_route_leaks_another_sides_rows_or_fails(sides, role, capsys):
         assert not new_jobs.exists()
     elif extent == "all":
         own = sides.side("huaiyuan" if foreign == "wuhe" else "wuhe").county
-        assert {job.county_id for job in new_jobs} <= {own.pk}
+        # A county role's maps are of its unit; a city role's of its city (and no unit of another).
+        assert {job.county_id for job in new_jobs} <= {own.pk, None}
+        assert {job.city_id for job in new_jobs} <= {own.city_id}
