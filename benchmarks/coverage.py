@@ -28,6 +28,7 @@ def main():
     from specialists.coverage.queries import coverage_for
     from specialists.assignments.models import VillageAssignment
     from villages.models import County
+    from villages.places import Place
 
     def full_scan():
         # Reads every row of the assignment table (the note column has no index to answer it).
@@ -46,9 +47,9 @@ def main():
     fetch_s, _ = best_of(fetch_all, max(1, args.repeat // 2))
     city_s, coverage = best_of(lambda: coverage_for(as_of=AS_OF), args.repeat)
     county = County.objects.order_by("code").first()
-    county_s, _ = best_of(lambda: coverage_for(as_of=AS_OF, county=county), args.repeat)
+    county_s, _ = best_of(lambda: coverage_for(as_of=AS_OF, place=Place(county)), args.repeat)
     print(
-        f"coverage scale={args.scale} backend={args.backend} villages={coverage.city.villages_total} "
+        f"coverage scale={args.scale} backend={args.backend} villages={coverage.total.villages_total} "
         f"assignments={rows} full_scan_ms={scan_s * 1000:.1f} fetch_all_ms={fetch_s * 1000:.1f} "
         f"coverage_ms={city_s * 1000:.1f} ratio_to_scan={city_s / scan_s:.1f} ratio_to_fetch={city_s / fetch_s:.2f} "
         f"one_county_ms={county_s * 1000:.1f} "

@@ -26,6 +26,7 @@ def measure(name, scale, backend):
     connection = prepare(scale, backend)
     from specialists.coverage.maps import coverage_map, village_map_frames
     from villages import geometry, maps
+    from villages.models import Village
 
     if name == "load":
         # The village geometry as a GeoDataFrame: fetch the WKB, decode it in one vectorised call.
@@ -34,7 +35,7 @@ def measure(name, scale, backend):
 
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id, boundary FROM villages_village")
+            cursor.execute(f"SELECT id, boundary FROM {Village._meta.db_table}")
             rows = cursor.fetchall()
         frame = geometry.geodataframe([{"id": pk, "boundary": wkb} for pk, wkb in rows])
         return {"seconds": time.perf_counter() - started, "rows": len(frame)}

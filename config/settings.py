@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "AchievementKindEnum": "specialists.fieldwork.models.Achievement.Kind",
         "EnterpriseKindEnum": "specialists.fieldwork.models.Enterprise.Kind",
         "RelationEnum": "specialists.fieldwork.models.Enterprise.Relation",
+        # The name a team's level had before places had levels too: components are never renamed.
+        "LevelEnum": "specialists.people.models.Team.Level",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.scoping import ScopedRelatedFields
+from villages.dates import FIRST_YEAR, LAST_YEAR
 from api.refs import IndustryRefSerializer, SpecialistRefSerializer, VillageRefSerializer
 from api.viewsets import IdField
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
@@ -160,7 +161,7 @@ class AchievementCreateSerializer(ScopedRelatedFields):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     date = serializers.DateField(help_text=_("The day it was achieved."))
     year = serializers.IntegerField(
-        min_value=2000, max_value=2100, required=False, allow_null=True, default=None,
+        min_value=FIRST_YEAR, max_value=LAST_YEAR, required=False, allow_null=True, default=None,
         help_text=_("The year whose figures it counts in: the date's year (the default) or the year before."),
     )
     village = serializers.RegexField(

@@ -315,19 +315,22 @@ def coverage_for(*, as_of=None, place=EVERYWHERE, at_risk_days=None, max_village
 # each is limited to (A: one row per unit named, NULL for a city-wide one), in one statement; which
 # assignment covers which unit is decided in Python by `covers`.
 _INDUSTRY_UNITS = f"""
-SELECT 'K', i.id, i.name, ci.code, c.id, c.code, c.name, NULL, NULL
+SELECT 'K', i.id, i.name, ci.code, c.id, c.code, c.name, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
   FROM {KEY_UNITS} k JOIN {INDUSTRY} i ON i.id = k.industry_id JOIN {COUNTY_TABLE} c ON c.id = k.county_id
   JOIN {CITY_TABLE} ci ON ci.id = i.city_id
  WHERE {{county_scope}}
 UNION ALL
-SELECT 'K', i.id, i.name, ci.code, NULL, NULL, NULL, NULL, NULL
+SELECT 'K', i.id, i.name, ci.code, CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR(6)), CAST(NULL AS VARCHAR(50)),
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
   FROM {INDUSTRY} i JOIN {CITY_TABLE} ci ON ci.id = i.city_id
  WHERE i.is_city_key = TRUE AND {{city_scope}}
 UNION ALL
-SELECT 'A', a.industry_id, NULL, NULL, l.county_id, NULL, NULL, a.id, a.team_id
+SELECT 'A', a.industry_id, CAST(NULL AS VARCHAR(50)), CAST(NULL AS VARCHAR(4)), l.county_id, CAST(NULL AS VARCHAR(6)),
+       CAST(NULL AS VARCHAR(50)), a.id, a.team_id
   FROM {INDUSTRY_ASSIGNMENT} a LEFT JOIN {ASSIGNMENT_UNITS} l ON l.industryassignment_id = a.id
  WHERE {running_sql("a")}
 """
+# (Every NULL is cast: PostgreSQL types a UNION's columns from its first rows, where a bare NULL is text.)
 
 
 def _city_scope(place):

@@ -1,7 +1,9 @@
 """The OpenAPI schema validates, and the docs are served without any CDN."""
 
 import io
+import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -72,3 +74,51 @@ def test_the_docs_page_loads_everything_from_the_project():
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     external = [url for url in re.findall(r'(?:src|href)="([^"]+)"', html) if url.startswith(("http:", "https:", "//"))]
     assert external == []
+
+
+def _subset_problems(before, now, where="#"):
+    """Where `before` (a schema as it was) is not contained in `now`: a key, a list item or a value gone or changed.
+
+    Descriptions and help texts may be reworded; everything else must stay as it was, or only grow."""
+    if isinstance(before, dict):
+        if not isinstance(now, dict):
+            return [f"{where}: no longer an object"]
+        problems = []
+        for key, value in before.items():
+            if key in ("description", "summary", "title"):
+                continue
+            if key not in now:
+                problems.append(f"{where}/{key}: removed")
+            else:
+                problems += _subset_problems(value, now[key], f"{where}/{key}")
+        return problems
+    if isinstance(before, list):
+        if not isinstance(now, list):
+            return [f"{where}: no longer a list"]
+        if all(isinstance(item, dict) and "name" in item for item in before):
+            by_name = {(item.get("in"), item["name"]): item for item in now if isinstance(item, dict) and "name" in item}
+            problems = []
+            for item in before:
+                match = by_name.get((item.get("in"), item["name"]))
+                problems += [f"{where}/{item['name']}: removed"] if match is None else _subset_problems(item, match, f"{where}/{item['name']}")
+            return problems
+        return [f"{where}: {item!r} removed" for item in before if item not in now]
+    return [] if before == now else [f"{where}: {before!r} became {now!r}"]
+
+
+def test_the_schema_keeps_every_operation_and_field_it_had_before_the_division_tree():
+    """Issue 12 changed the code's layout, not the API: the schema then (tests/api/schema_before_issue_12.yaml,
+    from the last commit before it) holds nothing today's lacks. Only additions, and rewordings."""
+    import yaml
+    from drf_spectacular.generators import SchemaGenerator
+
+    before = yaml.safe_load((Path(__file__).parent / "schema_before_issue_12.yaml").read_text(encoding="utf-8"))
+    now = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
+
+    assert _subset_problems(before, now) == []
+    # It can fail: a removed operation and a changed type are found.
+    broken = json.loads(json.dumps(now))
+    del broken["paths"]["/api/v1/me/"]
+    broken["components"]["schemas"]["Village"]["properties"]["code"]["type"] = "integer"
+    assert _subset_problems(before, broken) == ["#/paths//api/v1/me/: removed",
+                                                "#/components/schemas/Village/properties/code/type: 'string' became 'integer'"]
