@@ -1,7 +1,7 @@
 """Lists as files: `GET <list>/export/?<the list's own filters>&format=csv|xlsx`, for the offices that work in Excel.
 
 An export is the list's whole filtered answer in one file, not a page of it: the viewset's own
-`filter_queryset(get_queryset())`, so the scope of specialists.access, the filters, the search
+`filter_queryset(get_queryset())`, so the scope (specialists.access.scope), the filters, the search
 and the ordering are exactly the list's, and each row is the list serializer's own row (mobile
 and ID numbers masked as in the list). A viewset declares which columns to write, each a
 translated header and a path into that serialized row (`village.name`); enumerated values

@@ -1,6 +1,6 @@
 """Who may call the API at all, and who may write.
 
-Visibility is not decided here: every view takes its queryset from specialists.access, so a row
+Visibility is not decided here: every view takes its queryset from a scoped selector, so a row
 outside the user's scope is absent (404), and these classes only answer "may this role act".
 """
 

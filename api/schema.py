@@ -28,7 +28,7 @@ _DESCRIPTIONS = {
     "429": "Too many failed sign-ins for this account or from this address; try again after Retry-After seconds.",
 }
 _PUBLIC = ("/api/v1/auth/",)
-# Sign-in is throttled per account and per address (specialists/login_throttle.py).
+# Sign-in is throttled per account and per address (specialists/access/throttle.py).
 _SIGN_IN = "/api/v1/auth/token/"
 _RETRY_AFTER = {
     "Retry-After": {"description": "Seconds until the next attempt is allowed.", "schema": {"type": "integer"}},

@@ -36,7 +36,7 @@ urlpatterns = [
     path("auth/logout/", TokenBlacklistView.as_view(), name="logout"),
     path("me/", MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # Map and coverage reads (api/coverage.py). Division codes are digits only, so "geojson" never clashes with a detail route.
+    # Map and coverage reads (api/coverage/). Division codes are digits only, so "geojson" never clashes with a detail route.
     path("villages/geojson/", coverage.VillageGeoJSONView.as_view(), name="village-geojson"),
     path("towns/geojson/", coverage.TownGeoJSONView.as_view(), name="town-geojson"),
     path("counties/geojson/", coverage.CountyGeoJSONView.as_view(), name="county-geojson"),

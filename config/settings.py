@@ -154,8 +154,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tepai"}}
 
 # ModelBackend checks passwords (every sign-in reaches it through the throttle in
-# specialists/login_throttle.py) and, being first, is the backend sessions record. RoleBackend signs
-# nobody in: it grants the admin permissions a user's role carries (specialists/auth_backends.py).
+# specialists/access/throttle.py) and, being first, is the backend sessions record. RoleBackend signs
+# nobody in: it grants the admin permissions a user's role carries (specialists/access/backends.py).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "specialists.access.backends.RoleBackend",
@@ -311,7 +311,7 @@ if TEPAI_EXPORT_MAX_ROWS < 1:
 TEPAI_MAP_TILE_URL = env_str("TEPAI_MAP_TILE_URL", "")
 TEPAI_MAP_TILE_ATTRIBUTION = env_str("TEPAI_MAP_TILE_ATTRIBUTION", "")
 
-# Sign-in throttling (specialists/login_throttle.py): this many failures per account, or per client
+# Sign-in throttling (specialists/access/throttle.py): this many failures per account, or per client
 # address (an office behind one NAT shares it), within a window lock further attempts for the lockout.
 TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 TEPAI_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("TEPAI_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)

@@ -4,11 +4,13 @@ How to add a page (see frontend/README-frontend.md for the whole recipe):
 
 1. Write the view here, or in a module of its own, decorated with `@page(Role.X, ...)`: it shows
    the page in the chosen language, requires a signed-in person with one of those roles, and puts
-   their Scope on `request.scope`. Read rows only through `specialists.access.*_for(request.user)`.
+   their Scope on `request.scope`. Read rows only through the selectors (`specialists.<concept>.selectors`,
+   `specialists.access.divisions`: `*_for(request.user)`), and resolve the place a page is about with
+   `specialists.access.places.place_for`, as the API does.
 2. Route it in frontend/urls.py under the name the menu uses (`frontend:desk`, `frontend:mobile`),
    or add a NavItem in frontend/navigation.py.
-3. Extend `frontend/base.html`; put page scripts in `{% block scripts %}` and call the API with
-   `Tepai.api` from static/frontend/js/api.js.
+3. Extend `frontend/base.html`; load the page's entry module in `{% block scripts %}` and call the API
+   with `api` imported from static/frontend/js/api.js.
 4. Test it: plain client tests beside tests/frontend/test_views.py and a browser test with the
    `page` fixture of tests/frontend/conftest.py.
 """

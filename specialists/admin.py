@@ -1,14 +1,17 @@
-"""Admin for specialists, teams, assignments and what they achieve.
+"""Admin for specialists, teams, assignments and what they achieve: each concept's admin module
+(specialists/<concept>/admin.py) registers its models; this one, which Django's autodiscovery reads,
+imports them and sets the site's titles.
 
 Every list page loads the rows it shows in a fixed number of queries: foreign keys through
 select_related (with the joined villages' and counties' boundaries deferred), many-to-many columns
-through one prefetch, counts through annotations. The forms save through full_clean(), so the
-admin obeys the same model rules (clean(), Meta.constraints) as the API and the importers.
+through one prefetch, counts through annotations. Writes with rules go through the services
+(assignments are created by theirs and never edited in place), the rest through full_clean(), so
+the admin obeys the same rules as the API and the pages.
 
-Who may use it: superusers, and city coordinators with the permissions their role carries
-(specialists/auth_backends.py). A coordinator manages users and their roles here, but only users
+Who may use it: superusers, and coordinators of the whole deployment with the permissions their role carries
+(specialists/access/backends.py). A coordinator manages users and their roles here, but only users
 whose every power comes from a role (users_coordinators_manage), and never sets a user's superuser
-flag, permissions, groups or staff flag: staff follows the role (specialists/signals.py).
+flag, permissions, groups or staff flag: staff follows the role (specialists/access/signals.py).
 """
 
 

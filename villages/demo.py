@@ -6,7 +6,7 @@ names, codes and boundaries are not public, so they are made up: each civil coun
 Voronoi cells, one per town, and each town cell into Voronoi cells, one per village or community.
 Everything is drawn from one seeded generator, so a seed always gives the same rows.
 
-This module knows nothing of specialists: `specialists.demo` builds the people on top of it.
+This module knows nothing of specialists: `specialists.demo.bengbu` builds the people on top of it.
 """
 
 import csv
@@ -371,7 +371,7 @@ def _village(town, code, name, kind, cell):
 
 
 def save_demo_geography(*, geography: DemoGeography) -> None:
-    """Insert the demo geography's rows (one transaction). For specialists.demo.load_demo and tests.
+    """Insert the demo geography's rows (one transaction). For specialists.demo.bengbu.load_demo and tests.
 
     Assumes none of the rows exist: load_demo checks that before calling.
     """

@@ -1,11 +1,11 @@
 """Coverage, maps and geometry: what the map pages and the dashboard read, and the map jobs they start.
 
-Every answer is limited to the user's scope: the county-level unit, town and village codes a
-request names are looked up through specialists.access, so a county role naming another unit's
-code gets 404 (as for a code that does not exist), and a county role that names none gets its own
-unit. Specialists see divisions and coverage city-wide. Coverage comes from specialists.coverage
-(coverage_for and the helpers beside it) and village statuses from the very rows the coverage
-maps use, so a map, the summary and the coverage report agree on any day.
+Every answer is limited to the user's scope: the province, city, county-level unit and town codes a
+request names are resolved by specialists.access.places (the one resolver), so a role naming a
+division outside its node gets 404 (as for a code that does not exist), and a role that names none
+gets its own node. Specialists see divisions and coverage everywhere. Coverage comes from
+specialists.coverage.queries (coverage_for and industry_units) and village statuses from the very
+rows the coverage maps use, so a map, the summary and the coverage report agree on any day.
 
 Query parameters that are not valid (not a number, not one of the choices, not a day from 2000 to
 2100) answer 400 naming the parameter; a simplification tolerance that is a number but outside 0 to

@@ -85,7 +85,7 @@ class TepaiUserAdmin(UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            # is_staff follows the role (specialists/signals.py); the rest would outrank any role.
+            # is_staff follows the role (specialists/access/signals.py); the rest would outrank any role.
             fields += ["is_staff", "is_superuser", "groups", "user_permissions"]
         return fields
 

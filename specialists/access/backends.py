@@ -6,7 +6,7 @@ has_module_perms() from the role itself, so every ModelAdmin (ours and django.co
 UserAdmin) obeys it at once and a change of role takes effect on the next request.
 
 It only grants permissions: it signs nobody in (authenticate() answers None), so every sign-in
-still goes through ModelBackend behind the throttle (specialists/login_throttle.py), and the
+still goes through ModelBackend behind the throttle (specialists/access/throttle.py), and the
 session keeps ModelBackend as its backend. It is listed after ModelBackend in
 AUTHENTICATION_BACKENDS for that reason.
 

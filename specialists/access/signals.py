@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from specialists.access.models import UserRole
 
-# The admin site is for city coordinators (specialists/auth_backends.py gives them its permissions),
+# The admin site is for city coordinators (specialists/access/backends.py gives them its permissions),
 # and is_staff is what lets a user into it at all and shows its link in the pages' menu. It follows
 # the role, whichever way the role is written (the admin, the demo, a shell), so that nobody has to
 # set both and a coordinator, who may not set is_staff, can still make another city coordinator.

@@ -71,7 +71,7 @@ class VillageCoverageSpan(models.Model):
     """A stretch of days over which an administrative village's coverage does not change.
 
     Derived from the village assignments of active specialists and kept in step on every write
-    (see specialists/spans.py): for any day, each administrative village has exactly one span
+    (see specialists/coverage/spans.py): for any day, each administrative village has exactly one span
     containing it, so coverage on a day is one scan of this table instead of a search through the
     assignments. `last_end` is the latest end among the assignments serving the village over the
     span, or NULL when one of them is open-ended; at-risk checks compare it with the horizon.

@@ -8,7 +8,7 @@ every day falls in exactly one span (the last one ends on date.max, as stored).
 
 Every write that can change them rebuilds the spans of the villages it touches, in the same
 transaction: saves and deletes of assignments, specialists (their status) and villages, through
-the signal handlers in specialists/signals.py. Bulk writes (QuerySet.update, bulk_create, raw
+the signal handlers in specialists/coverage/signals.py. Bulk writes (QuerySet.update, bulk_create, raw
 SQL) bypass those: code that writes in bulk calls `rebuild_coverage_spans` itself.
 """
 

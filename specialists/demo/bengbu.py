@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from specialists.demo import names as names
+from specialists.demo import names
 from specialists.fieldwork.achievements import submission_fingerprint
 from specialists.access.models import UserRole
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
@@ -609,7 +609,7 @@ def _save_logins(people, geography):
     counties = {county.code: county for county in geography.counties}
     for username, role, county in LOGINS:
         # The admin site is for the superuser and the city coordinator; the county coordinator works
-        # in the desk. is_staff follows the role (specialists/signals.py); it is set here as well so
+        # in the desk. is_staff follows the role (specialists/access/signals.py); it is set here as well so
         # that the users are written once, as they stay.
         user = User.objects.create(
             username=username, password=password, is_superuser=username == "admin",
