@@ -150,7 +150,11 @@ RULES = {
     "specialists.ServiceLog": Reach(places=(Path("village__town__county"),), specialists=("specialist",)),
     "specialists.IncomeIncrease": Reach(places=(Path(f"specialist__{ASSIGNED}"),), specialists=("specialist",)),
     "specialists.Honour": Reach(places=(Path(f"specialist__{ASSIGNED}"),), specialists=("specialist",)),
-    "specialists.IndustryProblem": Reach(places=(Path("industry__city", CITY, wider_rows=True),), specialists=("team__memberships__specialist",)),
+    # A problem of a key industry lies where the industry is key: in its units, or its whole city.
+    "specialists.IndustryProblem": Reach(
+        places=(Path("industry__key_counties"), Path("industry__city", CITY, wider_rows=True, unless="industry__key_counties")),
+        specialists=("team__memberships__specialist",),
+    ),
     # A map is of the place it was asked for; a role sees its own maps of places inside its node.
     "specialists.MapJob": Reach(
         places=(Path("town__county"), Path("county"), Path("city", CITY), Path("province", PROVINCE)),
