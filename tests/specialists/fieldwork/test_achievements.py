@@ -29,7 +29,7 @@ from specialists.people.models import Specialist
 from specialists.reports.figures import headline_figures
 from tests import factories as f
 from tests.concurrency import at_once
-from tests.specialists.test_photos import camera_exif, image_bytes
+from tests.specialists.fieldwork.test_photos import camera_exif, image_bytes
 from villages.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from specialists.access.throttle import (
 from tests import factories as f
 
 PASSWORD = "tepai-test-password"
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 class Clock:
@@ -274,7 +274,7 @@ import django
 django.setup()
 from django.test.utils import override_settings
 from specialists.access import throttle as login_throttle
-from tests.specialists.test_login_throttle import SlowFailingAuthenticate, attempt_concurrently, redis_caches
+from tests.specialists.access.test_login_throttle import SlowFailingAuthenticate, attempt_concurrently, redis_caches
 
 with override_settings(CACHES=redis_caches(os.environ["THROTTLE_KEY_PREFIX"])):
     authenticate = SlowFailingAuthenticate(seconds=0.2)

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from specialists.access import throttle as login_throttle
 from tests import factories as f
 from tests.api import keep_language  # noqa: F401 (an autouse fixture)
-from tests.specialists.test_login_throttle import Clock, SlowFailingAuthenticate
+from tests.specialists.access.test_login_throttle import Clock, SlowFailingAuthenticate
 
 PASSWORD = "tepai-test-password"
 TOKEN = "/api/v1/auth/token/"

@@ -15,7 +15,7 @@ from specialists.access.models import UserRole
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
-from tests.specialists.test_photos import zero_png
+from tests.specialists.fieldwork.test_photos import zero_png
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/service-logs/"

@@ -16,7 +16,7 @@ from specialists.fieldwork.models import ServiceLogPhoto
 from specialists.fieldwork.photos import thumbnail_name
 from tests import factories as f
 from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
-from tests.specialists.test_photos import camera_exif, count_decodes, image_bytes, old_photo
+from tests.specialists.fieldwork.test_photos import camera_exif, count_decodes, image_bytes, old_photo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/service-logs/"
