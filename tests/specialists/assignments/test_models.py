@@ -5,21 +5,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from tests import factories as f
 from tests.assertions import clean_errors, refused_by_database
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
 
 
 # Village assignments: one specialist's assignments to one village never overlap.

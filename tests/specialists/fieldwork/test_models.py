@@ -4,21 +4,14 @@ the admin, the API and the importers call) and through the database's own constr
 import datetime
 
 import pytest
-from django.utils import translation
 
 from specialists.fieldwork.models import Enterprise, IncomeIncrease
 from tests import factories as f
 from tests.assertions import clean_errors, refused_by_database
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
 
 
 # Economic entities and income

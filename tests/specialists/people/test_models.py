@@ -2,19 +2,12 @@
 (what the admin, the API and the importers call) and through the database's own constraints."""
 
 import pytest
-from django.utils import translation
 
 from specialists.people.models import Honour, Specialist, TeamMembership
 from tests import factories as f
 from tests.assertions import clean_errors, refused_by_database
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 @pytest.fixture
