@@ -188,6 +188,27 @@ def pytest_runtest_setup(item):
         pytest.fail(f"services test cannot run (CI=true or TEPAI_REQUIRE_SERVICES=1): {reasons}", pytrace=False)
 
 
+@pytest.fixture
+def english_messages():
+    """Messages in their English source form; the default language is Chinese. A module that checks
+    messages asks for it with `pytestmark = pytest.mark.usefixtures("english_messages")`."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def media(request, settings, tmp_path):
+    """Stored files go to the test's own folder, which this returns (a module whose every test stores
+    files asks for it with usefixtures). Not for a test with the real Celery worker: that is another
+    process, which writes where the session's settings say."""
+    if "live_celery_worker" in request.fixturenames:
+        return Path(settings.MEDIA_ROOT)
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Failed sign-ins are counted in the cache (LocMem in tests): every test starts with none."""

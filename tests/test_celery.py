@@ -67,6 +67,8 @@ def _run_services_test_without_services(**flags):
     )  # fmt: skip
 
 
+# slow: runs pytest again in a fresh process (3 to 5 s here); the whole suite (scripts/test.sh) runs it.
+@pytest.mark.slow
 @pytest.mark.parametrize("flags", [{"CI": "true"}, {"TEPAI_REQUIRE_SERVICES": "1"}], ids=["CI=true", "TEPAI_REQUIRE_SERVICES=1"])
 def test_services_test_fails_when_services_are_required_but_missing(flags):
     run = _run_services_test_without_services(**flags)
@@ -77,6 +79,8 @@ def test_services_test_fails_when_services_are_required_but_missing(flags):
     assert "PostgreSQL: DATABASE_URL is not a postgresql:// URL" in run.stdout
 
 
+# slow: runs pytest again in a fresh process (3 to 5 s here); the whole suite (scripts/test.sh) runs it.
+@pytest.mark.slow
 def test_services_test_is_skipped_with_the_missing_service_named_on_a_bare_machine():
     run = _run_services_test_without_services(CI="true", TEPAI_REQUIRE_SERVICES="0")
 

@@ -40,6 +40,9 @@ def test_the_staff_migration_makes_staff_follow_the_role_and_leaves_superusers_a
     assert [staff[user.pk] for user in (city, county, leader, superuser, roleless)] == [True, False, False, True, True]
 
 
+# slow: migrates the database back before the division tree and forward again (3 to 5 s here); the whole
+# suite (scripts/test.sh) runs it.
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_division_tree_migrations_keep_every_row_and_give_each_its_city_and_province():
     """A database of the schema before provinces and cities, holding data, migrates with every row kept:

@@ -186,6 +186,8 @@ def readme_production_environment():
     return variables
 
 
+# slow: `manage.py check --deploy` in a fresh process (3 to 5 s here); the whole suite (scripts/test.sh) runs it.
+@pytest.mark.slow
 def test_check_deploy_reports_nothing_with_the_readme_production_settings(tmp_path):
     variables = readme_production_environment()
     assert variables["DJANGO_DEBUG"] == "0"
@@ -198,6 +200,8 @@ def test_check_deploy_reports_nothing_with_the_readme_production_settings(tmp_pa
     assert "WARNINGS" not in run.stderr
 
 
+# slow: `manage.py check --deploy` in a fresh process (3 to 5 s here); the whole suite (scripts/test.sh) runs it.
+@pytest.mark.slow
 def test_check_deploy_warns_when_failed_sign_ins_are_counted_per_process(tmp_path):
     variables = readme_production_environment()
     del variables["CACHE_URL"]

@@ -1,9 +1,6 @@
-"""API tests. `build_world` makes two county-level units with one of everything each, and a user of every role."""
+"""API tests. `build_two_counties` makes two county-level units with one of everything each, and a user of every role."""
 
 import dataclasses
-
-import pytest
-from django.utils import translation
 
 from specialists.access.models import UserRole
 from tests import factories as f
@@ -45,13 +42,13 @@ def _side(name, code, specialist_name, city=None):
 
 
 @dataclasses.dataclass
-class World:
+class TwoCounties:
     huaiyuan: Side
     wuhe: Side
     users: dict
 
 
-def build_world(*, two_cities=False):
+def build_two_counties(*, two_cities=False):
     """The two sides in one city; with two_cities, each side in a city of its own (甲市 and 乙市 of one
     province), with a coordinator of the first city and a leader of the second among the users."""
     if two_cities:
@@ -73,11 +70,4 @@ def build_world(*, two_cities=False):
     if two_cities:
         users["city_coordinator_huaiyuan"] = f.make_user_role(role=Role.COORDINATOR, city=huaiyuan.county.city).user
         users["city_leader_wuhe"] = f.make_user_role(role=Role.LEADER, city=wuhe.county.city).user
-    return World(huaiyuan=huaiyuan, wuhe=wuhe, users=users)
-
-
-@pytest.fixture(autouse=True)
-def keep_language():
-    """The API activates the language a request asks for in the test's thread; put it back after."""
-    with translation.override(translation.get_language()):
-        yield
+    return TwoCounties(huaiyuan=huaiyuan, wuhe=wuhe, users=users)

@@ -1,6 +1,6 @@
 """The authorization matrix: every read route, for every role, against two county-level units.
 
-怀远县 and 五河县 each hold one of everything (tests.api.build_world). Each role must see exactly
+怀远县 and 五河县 each hold one of everything (tests.api.build_two_counties). Each role must see exactly
 its scope's rows in the list, its count, a search and a filter, and get 404 for the detail of any
 other row; the no-role user gets 403 and anonymous 401 everywhere.
 """
@@ -8,7 +8,6 @@ other row; the no-role user gets 403 and anonymous 401 everywhere.
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +67,11 @@ def _visible(role, resource):
 
 @pytest.mark.parametrize("resource", RESOURCES)
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_sees_exactly_its_scope_in_lists_details_search_and_filters(world, role, resource):
+def test_each_role_sees_exactly_its_scope_in_lists_details_search_and_filters(two_counties, role, resource):
     route, row_of, key, search_of, filter_of = RESOURCES[resource]
-    sides = {H: world.huaiyuan, W: world.wuhe}
+    sides = {H: two_counties.huaiyuan, W: two_counties.wuhe}
     visible = _visible(role, resource)
-    client = _client(world.users[role])
+    client = _client(two_counties.users[role])
 
     listed = client.get(f"/api/v1/{route}/")
     assert listed.status_code == 200
@@ -97,24 +96,24 @@ def test_each_role_sees_exactly_its_scope_in_lists_details_search_and_filters(wo
 
 @pytest.mark.parametrize("resource", RESOURCES)
 @pytest.mark.parametrize(("role", "status", "code"), [(None, 401, "not_authenticated"), ("no_role", 403, "permission_denied")])
-def test_without_a_role_nothing_is_readable(world, resource, role, status, code):
+def test_without_a_role_nothing_is_readable(two_counties, resource, role, status, code):
     route, row_of, key, _search, _filter = RESOURCES[resource]
-    client = _client(world.users.get(role))
+    client = _client(two_counties.users.get(role))
 
-    for url in (f"/api/v1/{route}/", f"/api/v1/{route}/{_lookup(row_of(world.huaiyuan), key)}/"):
+    for url in (f"/api/v1/{route}/", f"/api/v1/{route}/{_lookup(row_of(two_counties.huaiyuan), key)}/"):
         response = client.get(url)
         assert (response.status_code, response.json()["code"]) == (status, code)
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_read_only_resources_refuse_every_write(world, role, method):
-    client = _client(world.users[role])
+def test_read_only_resources_refuse_every_write(two_counties, role, method):
+    client = _client(two_counties.users[role])
 
     for resource, (route, row_of, key, _search, _filter) in RESOURCES.items():
         if resource in ("village-assignments", "industry-assignments") and method == "post":
             continue  # coordinators create assignments: see test_village_assignments, test_industry_assignments
-        for url in (f"/api/v1/{route}/", f"/api/v1/{route}/{_lookup(row_of(world.huaiyuan), key)}/"):
+        for url in (f"/api/v1/{route}/", f"/api/v1/{route}/{_lookup(row_of(two_counties.huaiyuan), key)}/"):
             response = getattr(client, method)(url, {}, format="json")
             assert response.status_code in (403, 405), (url, response.status_code)
             assert response.json()["code"] in ("permission_denied", "method_not_allowed")
@@ -124,10 +123,10 @@ def test_read_only_resources_refuse_every_write(world, role, method):
     ("role", "whole"),
     [("city_coordinator", {H, W}), ("county_coordinator", {H}), ("leader_city", set()), ("leader_wuhe", set()), ("specialist", set())],
 )
-def test_mobile_and_id_number_are_whole_only_for_coordinators_who_manage_the_specialist(world, role, whole):
-    client = _client(world.users[role])
+def test_mobile_and_id_number_are_whole_only_for_coordinators_who_manage_the_specialist(two_counties, role, whole):
+    client = _client(two_counties.users[role])
 
-    for name, side in ((H, world.huaiyuan), (W, world.wuhe)):
+    for name, side in ((H, two_counties.huaiyuan), (W, two_counties.wuhe)):
         response = client.get(f"/api/v1/specialists/{side.specialist.pk}/")
         if name not in _visible(role, "specialists"):
             assert response.status_code == 404  # outside the scope altogether
@@ -141,13 +140,13 @@ def test_mobile_and_id_number_are_whole_only_for_coordinators_who_manage_the_spe
             assert "*" in body["mobile"] and "*" in body["id_number"]
 
 
-def test_a_team_shared_across_counties_shows_to_both_county_roles(world):
+def test_a_team_shared_across_counties_shows_to_both_county_roles(two_counties):
     """A team is visible to a county role as soon as one of its members serves in that county."""
     from specialists.people.models import TeamMembership
 
-    TeamMembership.objects.create(team=world.wuhe.team, specialist=world.huaiyuan.specialist)
-    client = _client(world.users["county_coordinator"])
+    TeamMembership.objects.create(team=two_counties.wuhe.team, specialist=two_counties.huaiyuan.specialist)
+    client = _client(two_counties.users["county_coordinator"])
 
     response = client.get("/api/v1/teams/")
 
-    assert sorted(item["name"] for item in response.json()["results"]) == sorted([world.huaiyuan.team.name, world.wuhe.team.name])
+    assert sorted(item["name"] for item in response.json()["results"]) == sorted([two_counties.huaiyuan.team.name, two_counties.wuhe.team.name])

@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 
 from specialists.access.models import UserRole
 from tests import factories as f
-from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Exports of the lists (`<list>/export/`, api/exports.py): the list's scope, filters and masking, as CSV or xlsx.
 
-怀远县 and 五河县 each hold one of everything (tests.api.build_world), plus a service log, an
+怀远县 and 五河县 each hold one of everything (tests.api.build_two_counties), plus a service log, an
 achievement and an uncovered village each. Files are read back as a spreadsheet user would: CSV
 with the csv module (after its byte order mark), xlsx with openpyxl.
 """
@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from api import exports
 from specialists.fieldwork.models import Achievement
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+from tests.api import build_two_counties
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,13 @@ FORMATS = ["csv", "xlsx"]
 AS_OF = "2024-06-30"
 
 
-class World:
-    """build_world, with what the export routes need beside it on each side."""
+class ExportRows:
+    """build_two_counties, with what the export routes need beside it on each side."""
 
     def __init__(self):
-        world = build_world()
-        self.users = world.users
-        self.sides = {H: world.huaiyuan, W: world.wuhe}
+        two_counties = build_two_counties()
+        self.users = two_counties.users
+        self.sides = {H: two_counties.huaiyuan, W: two_counties.wuhe}
         self.logs, self.achievements, self.gaps = {}, {}, {}
         for key, side in self.sides.items():
             name = side.county.name
@@ -55,8 +55,8 @@ class World:
 
 
 @pytest.fixture
-def world():
-    return World()
+def export_rows():
+    return ExportRows()
 
 
 def _client(user, language=None):
@@ -117,20 +117,20 @@ SEES = {
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("role", list(SEES))
-def test_an_export_holds_exactly_the_rows_of_the_roles_scope(world, role, route, fmt):
-    response = _export(_client(world.users[role]), route, format=fmt)
+def test_an_export_holds_exactly_the_rows_of_the_roles_scope(export_rows, role, route, fmt):
+    response = _export(_client(export_rows.users[role]), route, format=fmt)
 
     text = "\n".join("\t".join(row) for row in _table(response))
-    found = {key for key in (H, W) if world.marker(route, key) in text}
+    found = {key for key in (H, W) if export_rows.marker(route, key) in text}
     assert found == SEES[role].get(route, SEES[role]["default"])
 
 
-def test_a_specialist_exports_only_their_own_logs_and_achievements_not_their_countys(world):
+def test_a_specialist_exports_only_their_own_logs_and_achievements_not_their_countys(export_rows):
     # Another specialist serving the same village of 怀远县: same county, not theirs.
-    colleague = f.make_village_assignment(village=world.sides[H].village).specialist
-    f.make_service_log(specialist=colleague, village=world.sides[H].village, description="同村同事日志")
+    colleague = f.make_village_assignment(village=export_rows.sides[H].village).specialist
+    f.make_service_log(specialist=colleague, village=export_rows.sides[H].village, description="同村同事日志")
     f.make_achievement(specialist=colleague, title="同村同事成果")
-    client = _client(world.users["specialist"], "en")
+    client = _client(export_rows.users["specialist"], "en")
 
     logs = _records(_export(client, "service-logs", format="xlsx"))
     achievements = _records(_export(client, "achievements"))
@@ -139,8 +139,8 @@ def test_a_specialist_exports_only_their_own_logs_and_achievements_not_their_cou
     assert [row["Title"] for row in achievements] == ["怀远县成果"]
 
 
-def test_a_county_role_naming_another_units_gaps_gets_404_in_json(world):
-    response = _export(_client(world.users["county_coordinator"], "en"), "coverage/gaps", county=world.sides[W].county.code)
+def test_a_county_role_naming_another_units_gaps_gets_404_in_json(export_rows):
+    response = _export(_client(export_rows.users["county_coordinator"], "en"), "coverage/gaps", county=export_rows.sides[W].county.code)
 
     assert _error(response, 404)["code"] == "not_found"
 
@@ -149,9 +149,9 @@ def test_a_county_role_naming_another_units_gaps_gets_404_in_json(world):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(("role", "whole"), [("city_coordinator", True), ("county_coordinator", True), ("leader_city", False), ("specialist", False)])
-def test_mobile_and_id_number_are_masked_exactly_as_in_the_list(world, role, whole, fmt):
-    specialist = world.sides[H].specialist
-    client = _client(world.users[role], "en")
+def test_mobile_and_id_number_are_masked_exactly_as_in_the_list(export_rows, role, whole, fmt):
+    specialist = export_rows.sides[H].specialist
+    client = _client(export_rows.users[role], "en")
 
     row = next(row for row in _records(_export(client, "specialists", format=fmt)) if row["Name"] == specialist.name)
     listed = next(item for item in client.get("/api/v1/specialists/").json()["results"] if item["id"] == specialist.pk)
@@ -164,17 +164,17 @@ def test_mobile_and_id_number_are_masked_exactly_as_in_the_list(world, role, who
         assert specialist.mobile not in str(_table(_export(client, "specialists", format=fmt)))
 
 
-def test_a_specialist_who_once_served_the_unit_is_whole_for_its_coordinator_and_masked_for_a_leader(world):
+def test_a_specialist_who_once_served_the_unit_is_whole_for_its_coordinator_and_masked_for_a_leader(export_rows):
     # 五河县's specialist served 怀远县 in 2020: 怀远县's coordinator manages them too.
-    shared = world.sides[W].specialist
-    f.make_village_assignment(specialist=shared, village=world.sides[H].village, start_date=datetime.date(2020, 1, 1),
+    shared = export_rows.sides[W].specialist
+    f.make_village_assignment(specialist=shared, village=export_rows.sides[H].village, start_date=datetime.date(2020, 1, 1),
                               end_date=datetime.date(2020, 12, 31))
 
-    coordinator = _records(_export(_client(world.users["county_coordinator"], "en"), "specialists", format="xlsx"))
-    leader = _records(_export(_client(world.users["leader_wuhe"], "en"), "specialists"))
+    coordinator = _records(_export(_client(export_rows.users["county_coordinator"], "en"), "specialists", format="xlsx"))
+    leader = _records(_export(_client(export_rows.users["leader_wuhe"], "en"), "specialists"))
 
     assert {(row["Name"], row["Mobile"], row["ID number"]) for row in coordinator} == {
-        (side.specialist.name, side.specialist.mobile, side.specialist.id_number) for side in world.sides.values()
+        (side.specialist.name, side.specialist.mobile, side.specialist.id_number) for side in export_rows.sides.values()
     }
     assert [(row["Name"], row["Mobile"], row["ID number"]) for row in leader] == [
         (shared.name, shared.masked_mobile, shared.masked_id_number),
@@ -183,8 +183,8 @@ def test_a_specialist_who_once_served_the_unit_is_whole_for_its_coordinator_and_
 
 # --- the list's filters, search and ordering -----------------------------------------------------------------
 
-def _more_specialists(world):
-    village = world.sides[H].village
+def _more_specialists(export_rows):
+    village = export_rows.sides[H].village
     for name, year, status in (("王甲", 2021, "active"), ("王乙", 2024, "suspended"), ("赵丙", 2022, "active")):
         f.make_village_assignment(specialist=f.make_specialist(name=name, year_selected=year, status=status), village=village)
 
@@ -203,11 +203,11 @@ def _more_specialists(world):
         ("achievements", {"status": "submitted", "ordering": "submitted_at"}, "uuid", "UUID"),
     ],
 )
-def test_an_export_holds_the_lists_rows_in_the_lists_order(world, route, params, key, column):
-    _more_specialists(world)
+def test_an_export_holds_the_lists_rows_in_the_lists_order(export_rows, route, params, key, column):
+    _more_specialists(export_rows)
     # A None parameter names 怀远县's own.
-    params = {name: value if value is not None else getattr(world.sides[H], name).code for name, value in params.items()}
-    client = _client(world.users["city_coordinator"], "en")
+    params = {name: value if value is not None else getattr(export_rows.sides[H], name).code for name, value in params.items()}
+    client = _client(export_rows.users["city_coordinator"], "en")
 
     listed = [str(item[key]) for item in client.get(f"/api/v1/{route}/", {**params, "page_size": 1000}).json()["results"]]
     exported = [row[column] for row in _records(_export(client, route, **params))]
@@ -217,18 +217,18 @@ def test_an_export_holds_the_lists_rows_in_the_lists_order(world, route, params,
     assert exported and exported != [row[column] for row in _records(_export(client, route))]
 
 
-def test_gap_exports_follow_the_gap_lists_parameters(world):
-    village = world.sides[H].village
-    f.make_village_assignment(village=f.make_village(town=world.sides[H].town, name="将到期村"), start_date=datetime.date(2024, 1, 1),
+def test_gap_exports_follow_the_gap_lists_parameters(export_rows):
+    village = export_rows.sides[H].village
+    f.make_village_assignment(village=f.make_village(town=export_rows.sides[H].town, name="将到期村"), start_date=datetime.date(2024, 1, 1),
                               end_date=datetime.date(2024, 7, 10))
-    client = _client(world.users["city_coordinator"], "en")
+    client = _client(export_rows.users["city_coordinator"], "en")
 
-    uncovered = _records(_export(client, "coverage/gaps", county=world.sides[H].county.code))
+    uncovered = _records(_export(client, "coverage/gaps", county=export_rows.sides[H].county.code))
     at_risk = _records(_export(client, "coverage/gaps", kind="at_risk", format="xlsx"))
     industries = _records(_export(client, "coverage/gaps", kind="industry"))
 
     assert [(row["Kind"], row["Village"], row["Town"], row["County-level unit code"]) for row in uncovered] == [
-        ("Uncovered villages", "怀远县无人村", world.sides[H].town.name, "349321"),
+        ("Uncovered villages", "怀远县无人村", export_rows.sides[H].town.name, "349321"),
     ]
     assert [(row["Village"], row["Last day served"]) for row in at_risk] == [("将到期村", "2024-07-10 00:00:00")]
     assert industries == []  # every key industry has its team
@@ -244,8 +244,8 @@ VILLAGE_ASSIGNMENT_HEADERS = [
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_headers_and_enumerated_values_are_in_the_requests_language_chinese_by_default(world, fmt):
-    user = world.users["city_coordinator"]
+def test_headers_and_enumerated_values_are_in_the_requests_language_chinese_by_default(export_rows, fmt):
+    user = export_rows.users["city_coordinator"]
 
     english = _table(_export(_client(user, "en"), "village-assignments", format=fmt))
     chinese = _table(_export(_client(user), "village-assignments", format=fmt))
@@ -263,11 +263,11 @@ def test_headers_and_enumerated_values_are_in_the_requests_language_chinese_by_d
     assert "身份证号" in specialists_zh[0]
 
 
-def test_csv_is_utf8_with_a_bom_streamed_in_chunks_and_guards_against_formulas(world, monkeypatch):
+def test_csv_is_utf8_with_a_bom_streamed_in_chunks_and_guards_against_formulas(export_rows, monkeypatch):
     monkeypatch.setattr(exports, "CHUNK_ROWS", 1)
-    f.make_service_log(specialist=world.sides[H].specialist, village=world.sides[H].village, description="=HYPERLINK(\"x\")\x07")
+    f.make_service_log(specialist=export_rows.sides[H].specialist, village=export_rows.sides[H].village, description="=HYPERLINK(\"x\")\x07")
 
-    response = _export(_client(world.users["city_coordinator"], "en"), "service-logs")
+    response = _export(_client(export_rows.users["city_coordinator"], "en"), "service-logs")
 
     assert isinstance(response, StreamingHttpResponse)
     chunks = list(response.streaming_content)
@@ -277,10 +277,10 @@ def test_csv_is_utf8_with_a_bom_streamed_in_chunks_and_guards_against_formulas(w
     assert {row["Date and time"] for row in rows} == {"2023-06-01 17:00:00"}  # 09:00 UTC in Asia/Shanghai
 
 
-def test_xlsx_has_a_bold_frozen_header_real_dates_and_formulas_kept_as_text(world):
-    f.make_achievement(specialist=world.sides[H].specialist, title="=1+1", kind=Achievement.Kind.FARMER_INCOME, amount_yuan=52000)
+def test_xlsx_has_a_bold_frozen_header_real_dates_and_formulas_kept_as_text(export_rows):
+    f.make_achievement(specialist=export_rows.sides[H].specialist, title="=1+1", kind=Achievement.Kind.FARMER_INCOME, amount_yuan=52000)
 
-    response = _export(_client(world.users["city_coordinator"], "en"), "achievements", format="xlsx", kind="farmer_income")
+    response = _export(_client(export_rows.users["city_coordinator"], "en"), "achievements", format="xlsx", kind="farmer_income")
 
     sheet = openpyxl.load_workbook(io.BytesIO(_body(response))).worksheets[0]
     header = [cell.value for cell in sheet[1]]
@@ -295,19 +295,19 @@ def test_xlsx_has_a_bold_frozen_header_real_dates_and_formulas_kept_as_text(worl
     assert sheet.max_row == 2
 
 
-def test_lists_are_joined_counted_and_an_empty_one_named(world):
-    city_wide = f.make_industry_assignment(team=world.sides[H].team, counties=[])
-    both = f.make_industry_assignment(team=world.sides[W].team, counties=[world.sides[H].county, world.sides[W].county])
-    f.make_service_log_photo(log=world.logs[H])
-    f.make_service_log_photo(log=world.logs[H])
-    client = _client(world.users["city_coordinator"], "zh-hans")
+def test_lists_are_joined_counted_and_an_empty_one_named(export_rows):
+    city_wide = f.make_industry_assignment(team=export_rows.sides[H].team, counties=[])
+    both = f.make_industry_assignment(team=export_rows.sides[W].team, counties=[export_rows.sides[H].county, export_rows.sides[W].county])
+    f.make_service_log_photo(log=export_rows.logs[H])
+    f.make_service_log_photo(log=export_rows.logs[H])
+    client = _client(export_rows.users["city_coordinator"], "zh-hans")
 
     industries = {row[0]: row[3] for row in _table(_export(client, "industry-assignments", format="xlsx"))[1:]}
     photos = {row[0]: row[-1] for row in _table(_export(client, "service-logs"))[1:]}
 
     assert industries[str(city_wide.pk)] == "全市"
     assert industries[str(both.pk)] == "349321, 349322"
-    assert (photos[str(world.logs[H].uuid)], photos[str(world.logs[W].uuid)]) == ("2", "0")
+    assert (photos[str(export_rows.logs[H].uuid)], photos[str(export_rows.logs[W].uuid)]) == ("2", "0")
 
 
 # --- file names ----------------------------------------------------------------------------------------------
@@ -322,8 +322,8 @@ def test_lists_are_joined_counted_and_an_empty_one_named(world):
         ("service-logs", "en", "xlsx", "service-logs", "Service logs"),
     ],
 )
-def test_the_file_is_named_in_the_requests_language_with_an_ascii_fallback(world, route, language, fmt, ascii_name, name):
-    response = _export(_client(world.users["leader_city"], language), route, format=fmt)
+def test_the_file_is_named_in_the_requests_language_with_an_ascii_fallback(export_rows, route, language, fmt, ascii_name, name):
+    response = _export(_client(export_rows.users["leader_city"], language), route, format=fmt)
 
     day = timezone.localdate().isoformat()
     assert response["Content-Disposition"] == (
@@ -332,8 +332,8 @@ def test_the_file_is_named_in_the_requests_language_with_an_ascii_fallback(world
     assert response["Content-Type"].startswith("text/csv" if fmt == "csv" else XLSX_TYPE)
 
 
-def test_a_gap_file_is_named_after_its_kind_and_day(world):
-    response = _export(_client(world.users["leader_city"]), "coverage/gaps", kind="at_risk")
+def test_a_gap_file_is_named_after_its_kind_and_day(export_rows):
+    response = _export(_client(export_rows.users["leader_city"]), "coverage/gaps", kind="at_risk")
 
     assert response["Content-Disposition"].endswith(quote(f"有风险的行政村-{AS_OF}.csv"))
     assert f"filename=\"villages-at-risk-{AS_OF}.csv\"" in response["Content-Disposition"]
@@ -343,9 +343,9 @@ def test_a_gap_file_is_named_after_its_kind_and_day(world):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("route", ["specialists", "coverage/gaps"])
-def test_more_rows_than_the_cap_answer_422_naming_the_count(world, settings, route, fmt):
+def test_more_rows_than_the_cap_answer_422_naming_the_count(export_rows, settings, route, fmt):
     settings.TEPAI_EXPORT_MAX_ROWS = 1
-    client = _client(world.users["city_coordinator"], "en")
+    client = _client(export_rows.users["city_coordinator"], "en")
 
     body = _error(_export(client, route, format=fmt), 422)
 
@@ -365,8 +365,8 @@ def test_more_rows_than_the_cap_answer_422_naming_the_count(world, settings, rou
         ("coverage/gaps", {"format": "json"}, "format"),
     ],
 )
-def test_a_bad_filter_or_format_is_400_json_whatever_the_client_accepts(world, route, params, field):
-    client = _client(world.users["city_coordinator"], "en")
+def test_a_bad_filter_or_format_is_400_json_whatever_the_client_accepts(export_rows, route, params, field):
+    client = _client(export_rows.users["city_coordinator"], "en")
 
     response = client.get(f"/api/v1/{route}/export/", params, headers={"Accept": "text/csv"})
 
@@ -374,15 +374,15 @@ def test_a_bad_filter_or_format_is_400_json_whatever_the_client_accepts(world, r
     assert (body["code"], list(body["fields"])) == ("invalid", [field])
 
 
-def test_an_accept_header_never_refuses_the_file(world):
-    response = _client(world.users["city_coordinator"]).get("/api/v1/specialists/export/", headers={"Accept": "application/json"})
+def test_an_accept_header_never_refuses_the_file(export_rows):
+    response = _client(export_rows.users["city_coordinator"]).get("/api/v1/specialists/export/", headers={"Accept": "application/json"})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
 
 
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize(("role", "status", "code"), [(None, 401, "not_authenticated"), ("no_role", 403, "permission_denied")])
-def test_without_a_role_no_export_is_made(world, route, role, status, code):
-    body = _error(_export(_client(world.users.get(role), "en"), route, format="xlsx"), status)
+def test_without_a_role_no_export_is_made(export_rows, route, role, status, code):
+    body = _error(_export(_client(export_rows.users.get(role), "en"), route, format="xlsx"), status)
 
     assert body["code"] == code

@@ -22,7 +22,6 @@ from rest_framework.test import APIClient
 from api.parsers import JSON_MAX_DEPTH, json_depth
 from specialists.assignments.models import VillageAssignment
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.api.test_errors import awaiting_translation
 
 pytestmark = pytest.mark.django_db
@@ -54,13 +53,13 @@ def _nested(depth):
 
 
 @pytest.fixture
-def specialist_client(world):
-    return _client(world.users["specialist"])
+def specialist_client(two_counties):
+    return _client(two_counties.users["specialist"])
 
 
 @pytest.fixture
-def coordinator_client(world):
-    return _client(world.users["city_coordinator"])
+def coordinator_client(two_counties):
+    return _client(two_counties.users["city_coordinator"])
 
 
 @pytest.mark.parametrize("body", [_nested(5000), '{"a":' * 5000 + "1" + "}" * 5000, "[" * 5000],
@@ -74,11 +73,11 @@ def test_a_json_body_nested_thousands_deep_is_refused_before_sign_in(body):
 
 @pytest.mark.parametrize(("route", "role"), [("/api/v1/service-logs/", "specialist"), ("/api/v1/village-assignments/", "city_coordinator"),
                                              ("/api/v1/map-jobs/", "leader_city"), ("/api/v1/auth/logout/", "specialist")])
-def test_a_json_body_nested_thousands_deep_is_refused_on_a_signed_in_write(world, route, role):
-    response = _client(world.users[role]).generic("POST", route, _nested(5000), content_type="application/json")
+def test_a_json_body_nested_thousands_deep_is_refused_on_a_signed_in_write(two_counties, route, role):
+    response = _client(two_counties.users[role]).generic("POST", route, _nested(5000), content_type="application/json")
 
     assert (response.status_code, response.json()["code"]) == (400, "too_deep")
-    assert VillageAssignment.objects.count() == 2  # build_world's own: nothing was written
+    assert VillageAssignment.objects.count() == 2  # build_two_counties's own: nothing was written
 
 
 @pytest.mark.parametrize(
@@ -105,7 +104,7 @@ def test_the_limit_is_json_max_depth_levels():
     assert (refused.status_code, refused.json()["code"]) == (400, "too_deep")
 
 
-def test_brackets_inside_strings_are_not_nesting(world):
+def test_brackets_inside_strings_are_not_nesting(two_counties):
     body = json.dumps({"username": "[" * 5000 + "{" * 5000, "password": "x"})
 
     response = _client().generic("POST", TOKEN, body, content_type="application/json")
@@ -144,18 +143,18 @@ def _operations():
                     for method, operation in item.items() if method in ("get", "post", "put", "patch", "delete")]
 
 
-def _path_values(world):
+def _path_values(two_counties):
     """A value for each path parameter, naming 怀远县's rows; a file's UUID names no file, which no walk needs."""
-    log = f.make_service_log(specialist=world.huaiyuan.specialist, village=world.huaiyuan.village)
-    achievement = f.make_achievement(specialist=world.huaiyuan.specialist)
-    job = f.make_map_job(county=world.huaiyuan.county, requested_by=world.users["city_coordinator"])
-    return {"code": world.huaiyuan.village.code, "photo_uuid": str(uuid.uuid4()), "evidence_uuid": str(uuid.uuid4()),
+    log = f.make_service_log(specialist=two_counties.huaiyuan.specialist, village=two_counties.huaiyuan.village)
+    achievement = f.make_achievement(specialist=two_counties.huaiyuan.specialist)
+    job = f.make_map_job(county=two_counties.huaiyuan.county, requested_by=two_counties.users["city_coordinator"])
+    return {"code": two_counties.huaiyuan.village.code, "photo_uuid": str(uuid.uuid4()), "evidence_uuid": str(uuid.uuid4()),
             # A resource's own row, by its `id` or `uuid`:
             "service-logs": str(log.uuid), "achievements": str(achievement.uuid),
-            "village-assignments": str(world.huaiyuan.assignment.pk), "industry-assignments": str(world.huaiyuan.industry_assignment.pk),
-            "map-jobs": str(job.pk), "enterprises": str(world.huaiyuan.enterprise.pk), "industries": str(world.huaiyuan.industry.pk),
-            "organisations": str(world.huaiyuan.organisation.pk), "specialists": str(world.huaiyuan.specialist.pk),
-            "teams": str(world.huaiyuan.team.pk)}
+            "village-assignments": str(two_counties.huaiyuan.assignment.pk), "industry-assignments": str(two_counties.huaiyuan.industry_assignment.pk),
+            "map-jobs": str(job.pk), "enterprises": str(two_counties.huaiyuan.enterprise.pk), "industries": str(two_counties.huaiyuan.industry.pk),
+            "organisations": str(two_counties.huaiyuan.organisation.pk), "specialists": str(two_counties.huaiyuan.specialist.pk),
+            "teams": str(two_counties.huaiyuan.team.pk)}
 
 
 def _path_parameters(path):
@@ -177,10 +176,10 @@ def _on(database):
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services("postgresql"))])
-def test_a_nul_in_any_query_parameter_of_any_route_answers_400_naming_it(world, database):
+def test_a_nul_in_any_query_parameter_of_any_route_answers_400_naming_it(two_counties, database):
     _on(database)
-    client = _client(world.users["city_coordinator"])
-    values = _path_values(world)
+    client = _client(two_counties.users["city_coordinator"])
+    values = _path_values(two_counties)
     _schema, operations = _operations()
     problems, seen = [], set()
 
@@ -209,8 +208,8 @@ def test_a_nul_in_any_query_parameter_of_any_route_answers_400_naming_it(world, 
 
 @pytest.mark.parametrize(("language", "message"), [("en", NUL_REFUSED), ("zh-hans", "不允许是用空字符串。")])
 @pytest.mark.parametrize("parameter", ["village", "search", "ordering"])
-def test_a_nul_in_a_list_parameter_is_refused_in_the_requests_language(world, parameter, language, message):
-    client = _client(world.users["city_coordinator"], language=language)
+def test_a_nul_in_a_list_parameter_is_refused_in_the_requests_language(two_counties, parameter, language, message):
+    client = _client(two_counties.users["city_coordinator"], language=language)
 
     response = client.get("/api/v1/village-assignments/", {parameter: "349321002203\x00"})
 
@@ -231,15 +230,15 @@ def _writer(path):
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services("postgresql"))])
-def test_a_nul_in_any_path_parameter_answers_404(world, database):
+def test_a_nul_in_any_path_parameter_answers_404(two_counties, database):
     _on(database)
-    values = _path_values(world)
+    values = _path_values(two_counties)
     _schema, operations = _operations()
     problems, checked = [], 0
 
     for path, method, _operation in operations:
         role = "city_coordinator" if method == "get" else _writer(path)
-        client = _client(world.users[role] if role else None)
+        client = _client(two_counties.users[role] if role else None)
         for name in _path_parameters(path):
             url = _fill(path, values, nul_in=name)
             response = _drained(getattr(client, method)(url, {}, **({} if method == "get" else {"format": "json"})))
@@ -261,16 +260,16 @@ def _properties(schema, operation, media_type):
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services("postgresql"))])
-def test_a_nul_in_any_field_of_any_json_body_answers_400_naming_it(world, database):
+def test_a_nul_in_any_field_of_any_json_body_answers_400_naming_it(two_counties, database):
     _on(database)
-    values = _path_values(world)
+    values = _path_values(two_counties)
     schema, operations = _operations()
     problems, checked = [], 0
 
     for path, method, operation in operations:
         fields = _properties(schema, operation, "application/json")
         role = _writer(path)
-        client = _client(world.users[role] if role else None)
+        client = _client(two_counties.users[role] if role else None)
         url = _fill(path, values)
         for name in fields:
             response = _drained(getattr(client, method)(url, {name: "349321\x0001"}, format="json"))
@@ -284,10 +283,10 @@ def test_a_nul_in_any_field_of_any_json_body_answers_400_naming_it(world, databa
 
 
 @pytest.mark.parametrize("value", [["349321\x00"], ["349321", "349322\x00"]])
-def test_a_nul_inside_a_list_is_named_by_its_place(world, value):
-    client = _client(world.users["city_coordinator"])
+def test_a_nul_inside_a_list_is_named_by_its_place(two_counties, value):
+    client = _client(two_counties.users["city_coordinator"])
 
-    response = client.post("/api/v1/industry-assignments/", {"team": world.huaiyuan.team.pk, "industry": world.huaiyuan.industry.pk,
+    response = client.post("/api/v1/industry-assignments/", {"team": two_counties.huaiyuan.team.pk, "industry": two_counties.huaiyuan.industry.pk,
                                                              "start_date": "2026-01-01", "counties": value}, format="json")
 
     assert response.status_code == 400
@@ -295,9 +294,9 @@ def test_a_nul_inside_a_list_is_named_by_its_place(world, value):
 
 
 @pytest.mark.parametrize("format_", ["multipart", "urlencoded"])
-def test_a_nul_in_a_form_body_answers_400_naming_the_field(world, format_):
-    client = _client(world.users["city_coordinator"])
-    data = {"specialist": world.huaiyuan.specialist.pk, "village": world.huaiyuan.village.code + "\x00", "start_date": "2026-01-01"}
+def test_a_nul_in_a_form_body_answers_400_naming_the_field(two_counties, format_):
+    client = _client(two_counties.users["city_coordinator"])
+    data = {"specialist": two_counties.huaiyuan.specialist.pk, "village": two_counties.huaiyuan.village.code + "\x00", "start_date": "2026-01-01"}
 
     if format_ == "multipart":
         response = client.post("/api/v1/village-assignments/", data, format="multipart")
@@ -310,14 +309,14 @@ def test_a_nul_in_a_form_body_answers_400_naming_the_field(world, format_):
     assert VillageAssignment.objects.count() == 2
 
 
-def test_a_nul_in_an_uploads_form_field_answers_400_naming_it(world, media):
-    log = f.make_service_log(specialist=world.huaiyuan.specialist, village=world.huaiyuan.village)
+def test_a_nul_in_an_uploads_form_field_answers_400_naming_it(two_counties, media):
+    log = f.make_service_log(specialist=two_counties.huaiyuan.specialist, village=two_counties.huaiyuan.village)
     image = io.BytesIO()
     Image.new("RGB", (8, 6)).save(image, "JPEG")
     image.name = "photo.jpg"
     image.seek(0)
 
-    response = _client(world.users["specialist"]).post(
+    response = _client(two_counties.users["specialist"]).post(
         f"/api/v1/service-logs/{log.uuid}/photos/", {"uuid": f"{uuid.uuid4()}\x00", "image": image}, format="multipart",
     )
 
@@ -327,8 +326,8 @@ def test_a_nul_in_an_uploads_form_field_answers_400_naming_it(world, media):
 
 
 @pytest.mark.parametrize(("language", "message"), [("en", NUL_REFUSED), ("zh-hans", "不允许是用空字符串。")])
-def test_a_nul_in_the_sign_in_username_answers_400_naming_it(world, language, message):
-    user = world.users["city_coordinator"]
+def test_a_nul_in_the_sign_in_username_answers_400_naming_it(two_counties, language, message):
+    user = two_counties.users["city_coordinator"]
 
     response = _client(language=language).post(TOKEN, {"username": user.username + "\x00", "password": "x"}, format="json")
 

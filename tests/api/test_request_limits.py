@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 
 from specialists.fieldwork.models import AchievementEvidence, ServiceLogPhoto
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from tests.api.test_errors import awaiting_translation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -53,8 +52,8 @@ def _file(size, name="photo.jpg"):
     return out
 
 
-def _log(world):
-    return f.make_service_log(specialist=world.huaiyuan.specialist, village=world.huaiyuan.village)
+def _log(two_counties):
+    return f.make_service_log(specialist=two_counties.huaiyuan.specialist, village=two_counties.huaiyuan.village)
 
 
 # --- bodies Django will not read (DATA_UPLOAD_MAX_*) ----------------------------------------------------------
@@ -77,9 +76,9 @@ def test_a_json_body_over_the_data_limit_answers_413(language, message):
 
 
 @pytest.mark.parametrize("session", [False, True], ids=["token", "session"])
-def test_a_json_body_over_the_data_limit_answers_413_for_a_signed_in_writer_too(world, session):
+def test_a_json_body_over_the_data_limit_answers_413_for_a_signed_in_writer_too(two_counties, session):
     body = json.dumps({"description": "x" * DATA_LIMIT})
-    user = world.users["specialist"]
+    user = two_counties.users["specialist"]
     client = _session_client(user) if session else _client(user)
 
     response = client.generic("POST", "/api/v1/service-logs/", body, content_type="application/json", headers={"X-CSRFToken": CSRF_SECRET})
@@ -122,23 +121,23 @@ def test_too_many_query_parameters_answer_400_in_the_shape():
     assert response.json() == {"code": "too_many_parameters", "message": TOO_MANY_PARAMETERS % {"max": 1000}, "fields": {}}
 
 
-def test_a_large_form_field_beside_a_photo_answers_413(world):
-    log = _log(world)
+def test_a_large_form_field_beside_a_photo_answers_413(two_counties):
+    log = _log(two_counties)
     # Under the photo's limit as a whole, but a field that is not a file over the data limit.
     data = {"uuid": "x" * (DATA_LIMIT + 1), "image": _file(10)}
 
-    response = _client(world.users["specialist"]).post(f"/api/v1/service-logs/{log.uuid}/photos/", data, format="multipart")
+    response = _client(two_counties.users["specialist"]).post(f"/api/v1/service-logs/{log.uuid}/photos/", data, format="multipart")
 
     assert response.status_code == 413
     assert response.json() == {"code": "too_large", "message": TOO_MUCH_DATA % {"max": DATA_LIMIT}, "fields": {}}
     assert not ServiceLogPhoto.objects.exists()
 
 
-def test_too_many_files_answer_413(world):
-    log = _log(world)
+def test_too_many_files_answer_413(two_counties):
+    log = _log(two_counties)
     files = [_file(1, f"photo{index}.jpg") for index in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
 
-    response = _client(world.users["specialist"]).post(
+    response = _client(two_counties.users["specialist"]).post(
         f"/api/v1/service-logs/{log.uuid}/photos/", {"uuid": PHOTO_UUID, "image": files}, format="multipart",
     )
 
@@ -156,11 +155,11 @@ OVER = 64 * 1024 + 1
     ("language", "message"),
     [("en", "The photo is more than 1000 bytes; at most 1000 bytes are allowed."), ("zh-hans", "照片超过 1000 字节，最多允许 1000 字节。")],
 )
-def test_a_photo_too_large_for_its_limit_is_refused_unread(world, settings, unread, language, message):
+def test_a_photo_too_large_for_its_limit_is_refused_unread(two_counties, settings, unread, language, message):
     settings.TEPAI_PHOTO_MAX_BYTES = 1000
-    log = _log(world)
+    log = _log(two_counties)
 
-    response = _client(world.users["specialist"], language=language).post(
+    response = _client(two_counties.users["specialist"], language=language).post(
         f"/api/v1/service-logs/{log.uuid}/photos/", {"uuid": PHOTO_UUID, "image": _file(1000 + OVER)}, format="multipart",
     )
 
@@ -174,11 +173,11 @@ def test_a_photo_too_large_for_its_limit_is_refused_unread(world, settings, unre
     ("language", "message"),
     [("en", "The file is more than 1000 bytes; at most 1000 bytes are allowed."), ("zh-hans", "文件超过 1000 字节，最多允许 1000 字节。")],
 )
-def test_evidence_too_large_for_its_limit_is_refused_unread(world, settings, unread, language, message):
+def test_evidence_too_large_for_its_limit_is_refused_unread(two_counties, settings, unread, language, message):
     settings.TEPAI_EVIDENCE_MAX_BYTES = 1000
-    achievement = f.make_achievement(specialist=world.huaiyuan.specialist)
+    achievement = f.make_achievement(specialist=two_counties.huaiyuan.specialist)
 
-    response = _client(world.users["specialist"], language=language).post(
+    response = _client(two_counties.users["specialist"], language=language).post(
         f"/api/v1/achievements/{achievement.uuid}/evidence/", {"uuid": PHOTO_UUID, "file": _file(1000 + OVER, "proof.pdf")},
         format="multipart",
     )
@@ -189,13 +188,13 @@ def test_evidence_too_large_for_its_limit_is_refused_unread(world, settings, unr
     assert not AchievementEvidence.objects.exists()
 
 
-def test_a_photo_too_large_is_refused_unread_under_the_sessions_csrf_check_too(world, settings, unread):
+def test_a_photo_too_large_is_refused_unread_under_the_sessions_csrf_check_too(two_counties, settings, unread):
     # A page's upload signs in with the session; SessionAuthentication's CSRF check reads the body's
     # csrfmiddlewaretoken field, before the view: the refusal comes before that read as well.
     settings.TEPAI_PHOTO_MAX_BYTES = 1000
-    log = _log(world)
+    log = _log(two_counties)
 
-    response = _session_client(world.users["specialist"]).post(
+    response = _session_client(two_counties.users["specialist"]).post(
         f"/api/v1/service-logs/{log.uuid}/photos/", {"uuid": PHOTO_UUID, "image": _file(1000 + OVER)}, format="multipart",
         headers={"X-CSRFToken": CSRF_SECRET},
     )
@@ -204,24 +203,24 @@ def test_a_photo_too_large_is_refused_unread_under_the_sessions_csrf_check_too(w
     assert not unread.called
 
 
-def test_a_photo_of_exactly_the_limit_is_read_and_judged_by_the_service(world, settings):
+def test_a_photo_of_exactly_the_limit_is_read_and_judged_by_the_service(two_counties, settings):
     # The declared length includes the form's other parts: a file of exactly the limit is not refused
     # early (the service's own check then reads it; these bytes are no image, so it answers 422).
     settings.TEPAI_PHOTO_MAX_BYTES = 1000
-    log = _log(world)
+    log = _log(two_counties)
 
-    response = _client(world.users["specialist"]).post(
+    response = _client(two_counties.users["specialist"]).post(
         f"/api/v1/service-logs/{log.uuid}/photos/", {"uuid": PHOTO_UUID, "image": _file(1000)}, format="multipart",
     )
 
     assert (response.status_code, list(response.json()["fields"])) == (422, ["image"])
 
 
-def test_a_declared_length_between_the_limit_and_the_room_is_left_to_the_service(world, settings):
+def test_a_declared_length_between_the_limit_and_the_room_is_left_to_the_service(two_counties, settings):
     settings.TEPAI_PHOTO_MAX_BYTES = 1000
-    log = _log(world)
+    log = _log(two_counties)
 
-    response = _client(world.users["specialist"]).post(
+    response = _client(two_counties.users["specialist"]).post(
         f"/api/v1/service-logs/{log.uuid}/photos/", {"uuid": PHOTO_UUID, "image": _file(1001)}, format="multipart",
     )
 

@@ -28,12 +28,12 @@ from rest_framework.test import APIClient
 from specialists.coverage.models import MapJob
 from specialists.fieldwork.models import Achievement, ServiceLog
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+from tests.api import build_two_counties
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "no_role", "city_coordinator", "county_coordinator", "leader_city", "leader_wuhe", "specialist"]
-# In the world of two cities of one province: a coordinator of the first city, a leader of the second.
+# In the two counties of two cities of one province: a coordinator of the first city, a leader of the second.
 CITY_ROLES = ["city_coordinator_huaiyuan", "city_leader_wuhe"]
 # The side each role must not see, and how much of it: "all" (a county or city role: not even its
 # divisions), or "personal" (a specialist: divisions and industries are public, people and their work are not).
@@ -74,25 +74,25 @@ def _resource(path):
 class Sides:
     """Each side's rows, the path value that names each, and the strings that betray it."""
 
-    def __init__(self, world, two_cities=False):
-        self.world = world
+    def __init__(self, two_counties, two_cities=False):
+        self.two_counties = two_counties
         self.two_cities = two_cities
         self.logs = {}
         self.achievements = {}
         self.jobs = {}
         self.photos = {}
         self.evidence = {}
-        for key, side in (("huaiyuan", world.huaiyuan), ("wuhe", world.wuhe)):
+        for key, side in (("huaiyuan", two_counties.huaiyuan), ("wuhe", two_counties.wuhe)):
             county = side.county.name
             self.logs[key] = f.make_service_log(specialist=side.specialist, village=side.village, description=f"{county}日志")
             self.achievements[key] = f.make_achievement(specialist=side.specialist, title=f"{county}成果")
-            self.jobs[key] = f.make_map_job(county=side.county, requested_by=world.users["county_coordinator" if key == "huaiyuan" else "leader_wuhe"])
+            self.jobs[key] = f.make_map_job(county=side.county, requested_by=two_counties.users["county_coordinator" if key == "huaiyuan" else "leader_wuhe"])
             # With their files, so that a role who sees them gets the bytes (scanned like any body).
             self.photos[key] = _with_file(f.make_service_log_photo(log=self.logs[key]), "image", _jpeg())
             self.evidence[key] = _with_file(f.make_achievement_evidence(achievement=self.achievements[key]), "file", PDF)
 
     def side(self, key):
-        return getattr(self.world, key)
+        return getattr(self.two_counties, key)
 
     def path_value(self, key, resource, name):
         if name not in LOOKUPS:
@@ -182,15 +182,13 @@ def _body(response):
 
 
 @pytest.fixture
-def sides(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return Sides(build_world())
+def sides(media):
+    return Sides(build_two_counties())
 
 
 @pytest.fixture
-def city_sides(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return Sides(build_world(two_cities=True), two_cities=True)
+def city_sides(media):
+    return Sides(build_two_counties(two_cities=True), two_cities=True)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -206,8 +204,8 @@ def test_no_route_leaks_another_citys_rows_to_a_city_role(city_sides, role, caps
 
 
 def _walk_every_route(sides, role, capsys):
-    world = sides.world
-    client = _client(world.users.get(role))
+    two_counties = sides.two_counties
+    client = _client(two_counties.users.get(role))
     foreign, extent = FOREIGN.get(role, ("wuhe", None))
     markers = sides.markers(foreign, extent) if extent else []
     checked = 0

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """schemathesis against the API's own OpenAPI schema, as every role and anonymous.
 
 For each role, every operation gets generated requests (valid by the schema, with real codes
-and ids of the world's rows mixed in so that details and writes reach real objects). Every
+and ids of the two counties' rows mixed in so that details and writes reach real objects). Every
 answer must be no server error and must conform to the schema: a documented status, content
 type, headers and body, for valid requests and for invalid ones alike. `TEPAI_SCHEMATHESIS_EXAMPLES` (default 4) sets the examples per
 operation; the number of cases run is written to the log (and to schemathesis-cases.txt in
@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.checks import not_a_server_error
 from schemathesis import GenerationMode
 
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+from tests.api import build_two_counties
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -56,10 +56,10 @@ def _schema():
     return loaded
 
 
-def _real_values(world):
+def _real_values(two_counties):
     """Path values that name rows which exist, on both sides, so that details do not all answer 404."""
     values = {}
-    for side in (world.huaiyuan, world.wuhe):
+    for side in (two_counties.huaiyuan, two_counties.wuhe):
         values.setdefault("code", []).extend([side.county.code, side.town.code, side.village.code])
         values.setdefault("id", []).extend(
             [side.specialist.pk, side.team.pk, side.assignment.pk, side.industry_assignment.pk, side.enterprise.pk,
@@ -70,11 +70,11 @@ def _real_values(world):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_operation_answers_as_documented_and_never_5xx(role, tmp_path):
-    world = build_world()
+    two_counties = build_two_counties()
     headers = {"Accept-Language": "en"}
     if role != "anonymous":
-        headers["Authorization"] = f"Bearer {RefreshToken.for_user(world.users[role]).access_token}"
-    real = _real_values(world)
+        headers["Authorization"] = f"Bearer {RefreshToken.for_user(two_counties.users[role]).access_token}"
+    real = _real_values(two_counties)
     schema = _schema()
     count = 0
     failures = []

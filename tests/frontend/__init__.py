@@ -1,6 +1,6 @@
-"""Page tests. `build_map_world()` makes two county-level units whose villages have real (small,
-square) boundaries and every coverage status, so the dashboard's map has something to colour, and a
-user of every role, all with the password PASSWORD.
+"""Page tests. `build_mapped_counties()` (the `mapped_counties` fixture) makes two county-level units
+whose villages have real (small, square) boundaries and every coverage status, so the dashboard's map
+has something to colour, and a user of every role, all with the password PASSWORD.
 """
 
 import dataclasses
@@ -72,14 +72,14 @@ def _side(*, name, code, west, villages, industry, team_name):
 
 
 @dataclasses.dataclass
-class World:
+class MappedCounties:
     huaiyuan: Side
     wuhe: Side
     users: dict
     log: object
 
 
-def build_map_world():
+def build_mapped_counties():
     huaiyuan = _side(
         name="怀远县", code="349321", west=117.0, industry="石榴", team_name="怀远石榴特派团",
         villages=[("covered", "荆山村", "张怀远"), ("at_risk", "白莲村", "王白莲"), ("uncovered", "涂山村", None), ("community", "城关社区", None)],
@@ -107,7 +107,7 @@ def build_map_world():
         "specialist": user("specialist", role=Role.SPECIALIST, specialist=huaiyuan.specialists["张怀远"]),
         "no_role": user("nobody"),
     }
-    return World(huaiyuan=huaiyuan, wuhe=wuhe, users=users, log=log)
+    return MappedCounties(huaiyuan=huaiyuan, wuhe=wuhe, users=users, log=log)
 
 
 # The text a person reads in a page: visible text nodes, the options of visible lists, and the

@@ -9,8 +9,8 @@ Chromium or Playwright the browser tests are skipped with the reason, except und
 they fail.
 
     @pytest.mark.browser
-    def test_something(page, world, sign_in):
-        sign_in(page, world.users["leader_city"])
+    def test_something(page, mapped_counties, sign_in):
+        sign_in(page, mapped_counties.users["leader_city"])
         page.goto("/dashboard/")
 
 `page.goto("/path/")` is relative to the live server. `shoot(page, name)` saves a screenshot in
@@ -29,10 +29,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
-from tests.frontend import build_map_world
+from tests.frontend import build_mapped_counties
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--headless"]
@@ -54,17 +53,11 @@ def _unavailable(reason):
     pytest.skip(f"browser tests need {reason}")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_login_throttle():
-    """Failed sign-ins are counted in the (per-process) cache; every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
-def world(db):
-    return build_map_world()
+def mapped_counties(db):
+    """Two county-level units with drawn villages of every coverage status, a service log, and a user of
+    every role who signs in with PASSWORD (tests/frontend/__init__.py)."""
+    return build_mapped_counties()
 
 
 @pytest.fixture(scope="session")

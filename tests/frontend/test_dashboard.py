@@ -29,13 +29,13 @@ def _path(page, village):
     return page.locator(f"path.village-{village.code}")
 
 
-def test_a_leader_sees_the_figures_and_the_villages_coloured_by_status(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_city"])
+def test_a_leader_sees_the_figures_and_the_villages_coloured_by_status(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
 
     figures = page.locator("#headline-figures").inner_text()
     assert str(headline_figures()["specialists"]) in figures
     expect(page.locator("path.village")).to_have_count(6)
-    for side in (world.huaiyuan, world.wuhe):
+    for side in (mapped_counties.huaiyuan, mapped_counties.wuhe):
         for status, village in side.villages.items():
             expect(_path(page, village), f"{village.name}: {status}").to_have_attribute("fill", FILLS[status])
     counts = {item.get_attribute("data-status"): item.locator(".count").inner_text() for item in page.locator("#map-legend li[data-status]").all()}
@@ -57,10 +57,10 @@ def _whitish(red, green, blue):
     return min(red, green, blue) > 235
 
 
-def test_an_uncovered_village_is_drawn_hatched_in_the_palettes_colours(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_city"])
-    uncovered = _path(page, world.wuhe.villages["uncovered"])
-    covered = _path(page, world.wuhe.villages["covered"])
+def test_an_uncovered_village_is_drawn_hatched_in_the_palettes_colours(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
+    uncovered = _path(page, mapped_counties.wuhe.villages["uncovered"])
+    covered = _path(page, mapped_counties.wuhe.villages["covered"])
 
     # The village is filled with the pattern, and the pattern is the palette's red under the hatch's stripes.
     expect(uncovered).to_have_attribute("fill", "url(#tepai-hatch-uncovered)")
@@ -90,10 +90,10 @@ def test_an_uncovered_village_is_drawn_hatched_in_the_palettes_colours(page, wor
     assert _share(drawn, _reddish) > 0.3 and _share(drawn, _whitish) > 0.15
 
 
-def test_the_status_badge_and_figures_take_the_palettes_colours(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_city"])
+def test_the_status_badge_and_figures_take_the_palettes_colours(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
 
-    page.locator(f"path.village-{world.huaiyuan.villages['at_risk'].code}").click()
+    page.locator(f"path.village-{mapped_counties.huaiyuan.villages['at_risk'].code}").click()
     badge = page.locator(".village-popup .status-badge")
 
     with translation.override("zh-hans"):  # the page's language
@@ -110,10 +110,10 @@ def _css_rgb(colour):
     return f"rgb({red}, {green}, {blue})"
 
 
-def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_city"])
+def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
 
-    page.locator(f"path.village-{world.huaiyuan.villages['covered'].code}").click()
+    page.locator(f"path.village-{mapped_counties.huaiyuan.villages['covered'].code}").click()
     popup = page.locator(".village-popup")
     # Its two lists come from two requests, answered in either order.
     wait_for_popup_lists(popup)
@@ -121,13 +121,13 @@ def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, wor
     assert popup.locator("h3").inner_text() == "荆山村"
     (serving,) = popup.locator(".popup-specialists li").all_inner_texts()
     assert serving.startswith("张怀远 ")
-    assert str(world.huaiyuan.villages["covered"].assignments.get().start_date) in serving
+    assert str(mapped_counties.huaiyuan.villages["covered"].assignments.get().start_date) in serving
     assert "石榴嫁接技术指导" in popup.locator(".popup-logs").inner_text()
 
     # An uncovered village says that nobody serves it.
     page.locator(".leaflet-popup-close-button").click()
     page.locator(".leaflet-popup").wait_for(state="detached")  # it fades out first
-    page.locator(f"path.village-{world.wuhe.villages['uncovered'].code}").click()
+    page.locator(f"path.village-{mapped_counties.wuhe.villages['uncovered'].code}").click()
     # (Its list says "Loading…" until the answer is in: wait for the answer's message, not that.)
     wait_for_popup_lists(popup)
     page.locator(".village-popup .popup-specialists p").filter(has_text=re.compile(r"\S")).wait_for()
@@ -135,8 +135,8 @@ def test_clicking_a_village_shows_who_serves_it_and_its_recent_service(page, wor
     expect(page.locator(".village-popup .popup-specialists li")).to_have_count(0)
 
 
-def test_the_industry_matrix_names_the_covering_team_and_marks_the_gap(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_city"])
+def test_the_industry_matrix_names_the_covering_team_and_marks_the_gap(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
 
     rows = {row.locator("th").inner_text(): row.locator("td").all_inner_texts() for row in page.locator("#industry-table tbody tr").all()}
 
@@ -148,9 +148,9 @@ def test_the_industry_matrix_names_the_covering_team_and_marks_the_gap(page, wor
     expect(page.locator("#industry-table tr[data-county='349322'] td.gap")).to_have_count(1)
 
 
-def test_a_county_leader_sees_nothing_of_another_county(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_wuhe"])
-    page.locator(f"path.village-{world.wuhe.villages['covered'].code}").click()
+def test_a_county_leader_sees_nothing_of_another_county(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_wuhe"])
+    page.locator(f"path.village-{mapped_counties.wuhe.villages['covered'].code}").click()
     page.locator(".village-popup .popup-specialists li").wait_for()
     # Both lists answered (the logs' "Loading…" is a p as well), so that their data is in the page too.
     wait_for_popup_lists(page.locator(".village-popup"))
@@ -158,17 +158,17 @@ def test_a_county_leader_sees_nothing_of_another_county(page, world, sign_in):
     expect(page.locator("path.village")).to_have_count(2)
     # Names, codes and the other unit's industry and team: none of them anywhere in the page or its data.
     html = page.content()
-    for other in ("怀远", "荆山村", "白莲村", "涂山村", "城关社区", "石榴", world.huaiyuan.county.code, "张怀远"):
+    for other in ("怀远", "荆山村", "白莲村", "涂山村", "城关社区", "石榴", mapped_counties.huaiyuan.county.code, "张怀远"):
         assert other not in html, other
     assert "沱湖村" in html and "李五河" in html
 
 
-def test_choosing_a_county_zooms_and_filters_the_map(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_city"])
-    village = page.locator(f"path.village-{world.wuhe.villages['covered'].code}")
+def test_choosing_a_county_zooms_and_filters_the_map(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
+    village = page.locator(f"path.village-{mapped_counties.wuhe.villages['covered'].code}")
     width_before = village.bounding_box()["width"]
 
-    page.locator("select[name=county]").select_option(world.wuhe.county.code)
+    page.locator("select[name=county]").select_option(mapped_counties.wuhe.county.code)
     page.wait_for_url(re.compile(r"county=349322"))
     page.locator("path.village").first.wait_for()
 
@@ -179,8 +179,8 @@ def test_choosing_a_county_zooms_and_filters_the_map(page, world, sign_in):
 
 
 @pytest.mark.clock
-def test_a_map_job_shows_its_progress_and_downloads_the_file(page, world, sign_in):
-    _open_dashboard(page, sign_in, world.users["leader_wuhe"])
+def test_a_map_job_shows_its_progress_and_downloads_the_file(page, mapped_counties, sign_in):
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_wuhe"])
 
     with page.expect_download() as download:
         page.locator("#map-jobs button[data-format=png]").click()
@@ -190,14 +190,14 @@ def test_a_map_job_shows_its_progress_and_downloads_the_file(page, world, sign_i
     link = page.locator("#map-job-progress a.map-job-link")
     expect(link).to_be_visible()
     job = MapJob.objects.get()
-    assert (job.status, job.format, job.county, job.as_of) == (MapJob.Status.DONE, "png", world.wuhe.county, timezone.localdate())
+    assert (job.status, job.format, job.county, job.as_of) == (MapJob.Status.DONE, "png", mapped_counties.wuhe.county, timezone.localdate())
     assert link.get_attribute("href").endswith(f"/api/v1/map-jobs/{job.pk}/download/")
 
 
 @pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
-def test_the_dashboard_fits_phone_and_desktop_widths(open_page, world, sign_in, shoot, name, viewport):
+def test_the_dashboard_fits_phone_and_desktop_widths(open_page, mapped_counties, sign_in, shoot, name, viewport):
     page = open_page(viewport=viewport)
-    _open_dashboard(page, sign_in, world.users["leader_city"])
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
 
     # Wide tables scroll inside their own box; the page itself never scrolls sideways.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]

@@ -1,8 +1,9 @@
 """The coordinators' desk in a real browser: a gap opened and closed on the map, reassigning, the review
 queue, the refusals, scope, and the page at phone and desktop widths, each in both languages.
 
-The world is build_map_world()'s: in 怀远县, 荆山村 is served only by 张怀远 (open-ended), 白莲村 by
-王白莲 until ten days from now (at risk), 涂山村 by nobody; 五河县 is the other unit.
+The rows are build_mapped_counties()'s (the `mapped_counties` fixture): in 怀远县, 荆山村 is served only
+by 张怀远 (open-ended), 白莲村 by 王白莲 until ten days from now (at risk), 涂山村 by nobody; 五河县 is
+the other unit.
 """
 
 import datetime
@@ -67,14 +68,14 @@ def _assignment_row(page, village):
 
 @pytest.mark.clock
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(open_page, world, sign_in, language):
+def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(open_page, mapped_counties, sign_in, language):
     page = open_page(language=language)
-    village = world.huaiyuan.villages["covered"]  # 荆山村, served only by 张怀远
+    village = mapped_counties.huaiyuan.villages["covered"]  # 荆山村, served only by 张怀远
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
     assert _fill(page, village) == FILLS["covered"]
-    assert _gap_codes(page, "uncovered") == [world.huaiyuan.villages["uncovered"].code]
+    assert _gap_codes(page, "uncovered") == [mapped_counties.huaiyuan.villages["uncovered"].code]
 
     # End it: the dialog offers today; the specialist left yesterday.
     _assignment_row(page, village).locator("button[data-action=end]").click()
@@ -88,7 +89,7 @@ def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(ope
     _wait_for_fill(page, village, "uncovered")
     page.locator(f"#gaps-uncovered li[data-village='{village.code}']").wait_for()
     assert dialog.is_hidden()
-    assert sorted(_gap_codes(page, "uncovered")) == sorted([village.code, world.huaiyuan.villages["uncovered"].code])
+    assert sorted(_gap_codes(page, "uncovered")) == sorted([village.code, mapped_counties.huaiyuan.villages["uncovered"].code])
     _assignment_row(page, village).wait_for(state="detached")
     assert page.locator("#map-legend li[data-status=uncovered] .count").inner_text() == "(2)"
     assert VillageAssignment.objects.get(village=village).end_date == yesterday
@@ -107,7 +108,7 @@ def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(ope
     # The gap is gone: green again, not listed, and the new assignment is running.
     _wait_for_fill(page, village, "covered")
     page.locator(f"#gaps-uncovered li[data-village='{village.code}']").wait_for(state="detached")
-    assert _gap_codes(page, "uncovered") == [world.huaiyuan.villages["uncovered"].code]
+    assert _gap_codes(page, "uncovered") == [mapped_counties.huaiyuan.villages["uncovered"].code]
     _assignment_row(page, village).wait_for()
     assert _assignment_row(page, village).locator("td").nth(1).inner_text() == suggested
     new = VillageAssignment.objects.get(village=village, end_date=None)
@@ -118,10 +119,10 @@ def test_ending_a_villages_only_assignment_opens_a_gap_that_assigning_closes(ope
 
 @pytest.mark.clock
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_gap_is_found_on_the_map_and_assigned_from_its_popup(open_page, world, sign_in, language):
+def test_a_gap_is_found_on_the_map_and_assigned_from_its_popup(open_page, mapped_counties, sign_in, language):
     page = open_page(language=language)
-    village = world.huaiyuan.villages["uncovered"]  # 涂山村
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    village = mapped_counties.huaiyuan.villages["uncovered"]  # 涂山村
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
 
     page.locator(f"#gaps-uncovered li[data-village='{village.code}'] button[data-action=locate]").click()
     popup = page.locator(f".village-popup[data-code='{village.code}']")
@@ -144,16 +145,16 @@ def test_a_gap_is_found_on_the_map_and_assigned_from_its_popup(open_page, world,
 
 @pytest.mark.clock
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_reassigning_hands_the_village_over_in_one_go(open_page, world, sign_in, language):
+def test_reassigning_hands_the_village_over_in_one_go(open_page, mapped_counties, sign_in, language):
     page = open_page(language=language)
-    village = world.huaiyuan.villages["covered"]
+    village = mapped_counties.huaiyuan.villages["covered"]
     today = timezone.localdate()
     # 王白莲 knows the unit's key industry, so comes first and says so.
-    world.huaiyuan.specialists["王白莲"].expertise.add(world.huaiyuan.industry)
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    mapped_counties.huaiyuan.specialists["王白莲"].expertise.add(mapped_counties.huaiyuan.industry)
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
 
     # An assignment with an end date cannot be ended again (the API keeps it): it offers a successor instead.
-    at_risk = _assignment_row(page, world.huaiyuan.villages["at_risk"])
+    at_risk = _assignment_row(page, mapped_counties.huaiyuan.villages["at_risk"])
     assert at_risk.locator("button[data-action=end], button[data-action=reassign]").count() == 0
     assert at_risk.locator("button[data-action=successor]").count() == 1
 
@@ -184,12 +185,12 @@ def test_reassigning_hands_the_village_over_in_one_go(open_page, world, sign_in,
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_refusal_is_shown_beside_the_form_in_the_pages_language(open_page, browser_problems, world, sign_in, language):
+def test_a_refusal_is_shown_beside_the_form_in_the_pages_language(open_page, browser_problems, mapped_counties, sign_in, language):
     # Chromium logs the refused request itself as a console error; that one is expected.
     browser_problems.allow(r"status of 422")
     page = open_page(language=language)
-    village = world.huaiyuan.villages["covered"]
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    village = mapped_counties.huaiyuan.villages["covered"]
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
 
     _assignment_row(page, village).locator("button[data-action=end]").click()
     page.locator("#end-date").fill("2001-01-01")  # before the assignment started
@@ -212,17 +213,17 @@ def _review(page, achievement):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_coordinator_verifies_one_achievement_and_rejects_another_with_a_reason(open_page, browser_problems, world, sign_in, language):
+def test_a_coordinator_verifies_one_achievement_and_rejects_another_with_a_reason(open_page, browser_problems, mapped_counties, sign_in, language):
     browser_problems.allow(r"status of 409")
-    zhang = world.huaiyuan.specialists["张怀远"]
+    zhang = mapped_counties.huaiyuan.specialists["张怀远"]
     variety = f.make_achievement(specialist=zhang, title="石榴新品种“怀远红”", kind=Achievement.Kind.FOUR_NEW_VARIETY)
     income = f.make_achievement(
         specialist=zhang, title="荆山村集体增收", kind=Achievement.Kind.COLLECTIVE_INCOME, amount_yuan=120_000,
-        village=world.huaiyuan.villages["covered"], description="石榴深加工带动村集体增收。",
+        village=mapped_counties.huaiyuan.villages["covered"], description="石榴深加工带动村集体增收。",
     )
     gone = f.make_achievement(specialist=zhang, title="已被他人审核的成果")
     page = open_page(language=language)
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
     assert page.locator("#review-count").inner_text() == "(3)"
     # Oldest first: a queue.
     assert [card.get_attribute("data-uuid") for card in page.locator("#review-list article").all()] == [
@@ -259,29 +260,29 @@ def test_a_coordinator_verifies_one_achievement_and_rejects_another_with_a_reaso
     income.refresh_from_db()
     assert variety.status == Achievement.Status.VERIFIED
     assert (income.status, income.reject_reason) == (Achievement.Status.REJECTED, "缺少村集体收入凭证")
-    assert variety.reviewed_by == income.reviewed_by == world.users["county_coordinator"]
+    assert variety.reviewed_by == income.reviewed_by == mapped_counties.users["county_coordinator"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_county_coordinators_desk_shows_nothing_of_another_county(open_page, world, sign_in, language):
-    lee = world.wuhe.specialists["李五河"]
+def test_a_county_coordinators_desk_shows_nothing_of_another_county(open_page, mapped_counties, sign_in, language):
+    lee = mapped_counties.wuhe.specialists["李五河"]
     f.make_achievement(specialist=lee, title="螃蟹生态养殖技术")
-    mine = f.make_achievement(specialist=world.huaiyuan.specialists["张怀远"], title="石榴冬季修剪技术")
+    mine = f.make_achievement(specialist=mapped_counties.huaiyuan.specialists["张怀远"], title="石榴冬季修剪技术")
     page = open_page(language=language)
     answers = []
     page.on("response", lambda response: "/api/v1/" in response.url and answers.append(response))
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
     # Every part that reads more: the other tabs, and the suggestions for the uncovered village.
     page.locator("#tab-at_risk").click()
     page.locator("#tab-industry").click()
     page.locator("#tab-uncovered").click()
-    page.locator(f"#gaps-uncovered li[data-village='{world.huaiyuan.villages['uncovered'].code}'] button[data-action=assign]").click()
+    page.locator(f"#gaps-uncovered li[data-village='{mapped_counties.huaiyuan.villages['uncovered'].code}'] button[data-action=assign]").click()
     page.locator("#assign-dialog .suggestion").first.wait_for()
     suggested = page.locator("#assign-dialog .suggestion .row-title").all_inner_texts()
     page.locator("#assign-dialog [data-close]").click()
 
-    others = ["五河", world.wuhe.county.code, world.wuhe.town.code, "沱湖村", "大新村", "李五河", "螃蟹", lee.organisation.name]
-    others += [village.code for village in world.wuhe.villages.values()]
+    others = ["五河", mapped_counties.wuhe.county.code, mapped_counties.wuhe.town.code, "沱湖村", "大新村", "李五河", "螃蟹", lee.organisation.name]
+    others += [village.code for village in mapped_counties.wuhe.villages.values()]
     html = page.content()
     bodies = "\n".join(answer.text() for answer in answers)
     for other in others:
@@ -289,7 +290,7 @@ def test_a_county_coordinators_desk_shows_nothing_of_another_county(open_page, w
         assert other not in bodies, other
     # Only the unit's own villages on the map, and its own rows in the lists.
     drawn = sorted(re.search(r"village-(\d{12})", path.get_attribute("class")).group(1) for path in page.locator("path.village").all())
-    assert drawn == sorted(village.code for village in world.huaiyuan.villages.values())
+    assert drawn == sorted(village.code for village in mapped_counties.huaiyuan.villages.values())
     assert page.locator("#review-list article").all_inner_texts()[0].startswith(mine.title)
     assert sorted(suggested) == ["张怀远", "王白莲"]
     assert untranslated_text(page, language) == []
@@ -297,13 +298,13 @@ def test_a_county_coordinators_desk_shows_nothing_of_another_county(open_page, w
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
-def test_the_desk_fits_phone_and_desktop_widths(open_page, world, sign_in, shoot, language, name, viewport):
+def test_the_desk_fits_phone_and_desktop_widths(open_page, mapped_counties, sign_in, shoot, language, name, viewport):
     f.make_achievement(
-        specialist=world.huaiyuan.specialists["张怀远"], title="荆山村石榴合作社", kind=Achievement.Kind.ENTERPRISE,
+        specialist=mapped_counties.huaiyuan.specialists["张怀远"], title="荆山村石榴合作社", kind=Achievement.Kind.ENTERPRISE,
         enterprise_name="怀远县荆山石榴专业合作社", description="带动 46 户石榴种植户统一销售。",
     )
     page = open_page(viewport=viewport, language=language)
-    _open_desk(page, sign_in, world.users["city_coordinator"])
+    _open_desk(page, sign_in, mapped_counties.users["city_coordinator"])
 
     # Nothing scrolls sideways but the tables' own boxes; the map is wide and tall enough to use.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
@@ -313,7 +314,7 @@ def test_the_desk_fits_phone_and_desktop_widths(open_page, world, sign_in, shoot
     assert untranslated_text(page, language) == []
     shoot(page, f"desk-{name}-{language}")
 
-    page.locator(f"#assignment-table tbody tr[data-village='{world.huaiyuan.villages['covered'].code}'] button[data-action=reassign]").click()
+    page.locator(f"#assignment-table tbody tr[data-village='{mapped_counties.huaiyuan.villages['covered'].code}'] button[data-action=reassign]").click()
     page.locator("#assign-dialog .suggestion").first.wait_for()
     dialog = page.locator("#assign-dialog").bounding_box()
     assert dialog["x"] >= 0 and dialog["x"] + dialog["width"] <= viewport["width"]

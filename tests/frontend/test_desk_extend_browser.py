@@ -1,7 +1,8 @@
 """Extending a village at risk from the desk, in a real browser: from the gap to its assignment, a later
 last day, or no end date, and the village is covered on the map again.
 
-The world is build_map_world()'s: in 怀远县, 白莲村 is served by 王白莲 until ten days from now (at risk).
+The rows are build_mapped_counties()'s (the `mapped_counties` fixture): in 怀远县, 白莲村 is served by
+王白莲 until ten days from now (at risk).
 """
 
 import datetime
@@ -19,13 +20,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.clock
 @pytest.mark.parametrize(("language", "open_ended"), [("zh-hans", True), ("en", False)])
-def test_a_village_at_risk_is_extended_from_its_gap_and_is_covered_again(open_page, world, sign_in, browser_problems, shoot, language, open_ended):
+def test_a_village_at_risk_is_extended_from_its_gap_and_is_covered_again(open_page, mapped_counties, sign_in, browser_problems, shoot, language, open_ended):
     # Chromium logs the refused extension itself as a console error; that one is expected.
     browser_problems.allow(r"status of 422")
     page = open_page(language=language)
-    village = world.huaiyuan.villages["at_risk"]
+    village = mapped_counties.huaiyuan.villages["at_risk"]
     planned = timezone.localdate() + datetime.timedelta(days=10)
-    _open_desk(page, sign_in, world.users["county_coordinator"])
+    _open_desk(page, sign_in, mapped_counties.users["county_coordinator"])
     assert village.code in _gap_codes(page, "at_risk")
 
     # From the gap to the village's running assignments, where its planned end can be extended.

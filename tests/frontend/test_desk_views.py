@@ -47,8 +47,8 @@ def test_a_stranger_is_sent_to_sign_in(client):
 
 
 @pytest.mark.parametrize("who", ["leader_city", "leader_wuhe", "specialist"])
-def test_leaders_and_specialists_may_not_open_the_desk(client, world, who):
-    client.force_login(world.users[who])
+def test_leaders_and_specialists_may_not_open_the_desk(client, mapped_counties, who):
+    client.force_login(mapped_counties.users[who])
 
     response = _in_english(client).get("/desk/")
 
@@ -57,8 +57,8 @@ def test_leaders_and_specialists_may_not_open_the_desk(client, world, who):
     assert "desk-config" not in response.content.decode()
 
 
-def test_a_user_without_a_role_is_told_so(client, world):
-    client.force_login(world.users["no_role"])
+def test_a_user_without_a_role_is_told_so(client, mapped_counties):
+    client.force_login(mapped_counties.users["no_role"])
 
     response = _in_english(client).get("/desk/")
 
@@ -67,8 +67,8 @@ def test_a_user_without_a_role_is_told_so(client, world):
 
 
 @pytest.mark.clock
-def test_a_city_coordinator_gets_the_whole_city_and_may_choose_a_unit(client, world):
-    client.force_login(world.users["city_coordinator"])
+def test_a_city_coordinator_gets_the_whole_city_and_may_choose_a_unit(client, mapped_counties):
+    client.force_login(mapped_counties.users["city_coordinator"])
 
     response = _in_english(client).get("/desk/")
 
@@ -80,13 +80,13 @@ def test_a_city_coordinator_gets_the_whole_city_and_may_choose_a_unit(client, wo
     assert config["county"] == ""
     assert config["cityWide"] is True
     assert config["today"] == timezone.localdate().isoformat()
-    assert _town_options(response) == [world.huaiyuan.town.code, world.wuhe.town.code]
+    assert _town_options(response) == [mapped_counties.huaiyuan.town.code, mapped_counties.wuhe.town.code]
     # The menu marks the desk as the page shown.
     assert re.search(r'<a href="/desk/" aria-current="page">Desk</a>', html)
 
 
-def test_a_city_coordinator_narrowed_to_one_unit_sees_only_its_towns(client, world):
-    client.force_login(world.users["city_coordinator"])
+def test_a_city_coordinator_narrowed_to_one_unit_sees_only_its_towns(client, mapped_counties):
+    client.force_login(mapped_counties.users["city_coordinator"])
 
     response = _in_english(client).get("/desk/?county=349322")
 
@@ -97,8 +97,8 @@ def test_a_city_coordinator_narrowed_to_one_unit_sees_only_its_towns(client, wor
     assert _town_options(response) == []
 
 
-def test_an_unknown_unit_answers_400_naming_the_field(client, world):
-    client.force_login(world.users["city_coordinator"])
+def test_an_unknown_unit_answers_400_naming_the_field(client, mapped_counties):
+    client.force_login(mapped_counties.users["city_coordinator"])
 
     response = _in_english(client).get("/desk/?county=999999")
 
@@ -107,8 +107,8 @@ def test_an_unknown_unit_answers_400_naming_the_field(client, world):
     assert _config(response)["county"] == ""
 
 
-def test_a_county_coordinator_gets_their_own_unit_and_nothing_of_another(client, world):
-    client.force_login(world.users["county_coordinator"])
+def test_a_county_coordinator_gets_their_own_unit_and_nothing_of_another(client, mapped_counties):
+    client.force_login(mapped_counties.users["county_coordinator"])
 
     # Naming another unit changes nothing: a county coordinator's desk is always their own unit's.
     for path in ("/desk/", "/desk/?county=349322"):
@@ -122,12 +122,12 @@ def test_a_county_coordinator_gets_their_own_unit_and_nothing_of_another(client,
         assert "怀远县" in html
         # (The address asked for, with its code, is only echoed back in the language switch.)
         html = html.replace(f'value="{path}"', "")
-        for other in ("五河", "349322", "沱湖村", "大新村", "李五河", "螃蟹", world.wuhe.town.code):
+        for other in ("五河", "349322", "沱湖村", "大新村", "李五河", "螃蟹", mapped_counties.wuhe.town.code):
             assert other not in html, other
 
 
-def test_the_page_is_in_the_chosen_language_with_the_labels_the_script_needs(client, world):
-    client.force_login(world.users["county_coordinator"])
+def test_the_page_is_in_the_chosen_language_with_the_labels_the_script_needs(client, mapped_counties):
+    client.force_login(mapped_counties.users["county_coordinator"])
 
     chinese = client.get("/desk/")
     english = _in_english(client).get("/desk/")

@@ -25,7 +25,7 @@ def _menu(page):
     return [link.get_attribute("href") for link in page.locator(".site-nav a").all()]
 
 
-def test_a_leader_signs_in_and_lands_on_the_dashboard(page, world):
+def test_a_leader_signs_in_and_lands_on_the_dashboard(page, mapped_counties):
     _sign_in_with_the_form(page, "leader")
 
     page.wait_for_url(re.compile(r"/dashboard/$"))
@@ -34,7 +34,7 @@ def test_a_leader_signs_in_and_lands_on_the_dashboard(page, world):
     assert page.locator(".site-nav a[aria-current=page]").get_attribute("href") == "/dashboard/"
 
 
-def test_a_wrong_password_keeps_the_person_on_the_login_page_with_a_message(page, world):
+def test_a_wrong_password_keeps_the_person_on_the_login_page_with_a_message(page, mapped_counties):
     _sign_in_with_the_form(page, "leader", "not-the-password")
 
     assert page.url.endswith("/login/")
@@ -43,7 +43,7 @@ def test_a_wrong_password_keeps_the_person_on_the_login_page_with_a_message(page
 
 
 @override_settings(TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT=1)
-def test_a_locked_account_is_told_until_when_to_wait(open_page, world, browser_problems):
+def test_a_locked_account_is_told_until_when_to_wait(open_page, mapped_counties, browser_problems):
     page = open_page(language="en")
     # The refused sign-in answers 429, which the browser reports on its console.
     browser_problems.allow(r"status of 429")
@@ -55,8 +55,8 @@ def test_a_locked_account_is_told_until_when_to_wait(open_page, world, browser_p
     assert re.fullmatch(r"Too many failed sign-in attempts\. Try again after \d\d:\d\d\.", page.locator(".error-box").inner_text())
 
 
-def test_signing_out_returns_to_the_login_page(page, world, sign_in):
-    sign_in(page, world.users["leader_city"])
+def test_signing_out_returns_to_the_login_page(page, mapped_counties, sign_in):
+    sign_in(page, mapped_counties.users["leader_city"])
     page.goto("/dashboard/")
 
     page.locator("form.logout button").click()
@@ -74,10 +74,10 @@ def test_signing_out_returns_to_the_login_page(page, world, sign_in):
         ("city_coordinator", ["/dashboard/", "/desk/", "/admin/"]),
     ],
 )
-def test_each_role_sees_only_its_own_pages_in_the_menu(page, world, sign_in, who, menu):
+def test_each_role_sees_only_its_own_pages_in_the_menu(page, mapped_counties, sign_in, who, menu):
     from django.urls import NoReverseMatch, reverse
 
-    sign_in(page, world.users[who])
+    sign_in(page, mapped_counties.users[who])
     page.goto("/")
 
     page.wait_for_url(re.compile(r"/dashboard/$"))
@@ -88,9 +88,9 @@ def test_each_role_sees_only_its_own_pages_in_the_menu(page, world, sign_in, who
     assert _menu(page) == menu
 
 
-def test_the_language_switch_turns_the_page_into_english_and_back(open_page, world, sign_in):
+def test_the_language_switch_turns_the_page_into_english_and_back(open_page, mapped_counties, sign_in):
     page = open_page(viewport=PHONE)
-    sign_in(page, world.users["leader_city"])
+    sign_in(page, mapped_counties.users["leader_city"])
     page.goto("/dashboard/?year=")
 
     page.locator(".language-switch button[value=en]").click()
@@ -104,11 +104,11 @@ def test_the_language_switch_turns_the_page_into_english_and_back(open_page, wor
     expect(page.locator(".language-switch button[value=zh-hans]")).to_have_attribute("aria-pressed", "true")
 
 
-def _open_every_part_of_the_dashboard(page, world):
+def _open_every_part_of_the_dashboard(page, mapped_counties):
     page.goto("/dashboard/")
     page.locator("#industry-table").wait_for()
     # A village's popup, with its lists loaded, and a finished map job: their text counts too.
-    page.locator(f"path.village-{world.huaiyuan.villages['covered'].code}").click()
+    page.locator(f"path.village-{mapped_counties.huaiyuan.villages['covered'].code}").click()
     page.locator(".village-popup .popup-logs li").wait_for()
     page.locator(".village-popup .popup-specialists li").wait_for()
     with page.expect_download():
@@ -116,7 +116,7 @@ def _open_every_part_of_the_dashboard(page, world):
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_no_page_has_interface_text_in_the_other_language(open_page, world, sign_in, language, browser_problems):
+def test_no_page_has_interface_text_in_the_other_language(open_page, mapped_counties, sign_in, language, browser_problems):
     untranslated = {}
     # The page for a person without a role answers 403, which the browser reports on its console.
     browser_problems.allow(r"status of 403 \(Forbidden\) \(http://[^/]+/\)$")
@@ -127,12 +127,12 @@ def test_no_page_has_interface_text_in_the_other_language(open_page, world, sign
     _sign_in_with_the_form(page, "leader", "not-the-password")
     untranslated["login, refused"] = untranslated_text(page, language)
 
-    sign_in(page, world.users["city_coordinator"])
-    _open_every_part_of_the_dashboard(page, world)
+    sign_in(page, mapped_counties.users["city_coordinator"])
+    _open_every_part_of_the_dashboard(page, mapped_counties)
     untranslated["dashboard"] = untranslated_text(page, language)
 
     nobody = open_page(language=language)
-    sign_in(nobody, world.users["no_role"])
+    sign_in(nobody, mapped_counties.users["no_role"])
     nobody.goto("/")
     untranslated["no role"] = untranslated_text(nobody, language)
 

@@ -45,16 +45,16 @@ def _shoot(page, name):
 
 
 @pytest.fixture
-def phone(open_page, world, sign_in):
+def phone(open_page, mapped_counties, sign_in):
     """phone(language=None) -> the specialist's /m/ at 390 px, located in 荆山村, villages loaded."""
 
     def opener(language=None):
         page = open_page(viewport=PHONE, language=language)
         page.context.grant_permissions(["geolocation"])
         page.context.set_geolocation(IN_JINGSHAN)
-        sign_in(page, world.users["specialist"])
+        sign_in(page, mapped_counties.users["specialist"])
         page.goto("/m/")
-        page.locator(f"#log-village option[value='{world.huaiyuan.villages['covered'].code}']").wait_for(state="attached")
+        page.locator(f"#log-village option[value='{mapped_counties.huaiyuan.villages['covered'].code}']").wait_for(state="attached")
         return page
 
     return opener
@@ -90,12 +90,12 @@ def _edit(page, entry):
     page.locator("#log-editing").wait_for(state="visible")
 
 
-def _new_logs(world):
-    return ServiceLog.objects.exclude(pk=world.log.pk)
+def _new_logs(mapped_counties):
+    return ServiceLog.objects.exclude(pk=mapped_counties.log.pk)
 
 
 @pytest.mark.clock
-def test_a_log_saved_offline_waits_and_arrives_once_when_online(phone, world):
+def test_a_log_saved_offline_waits_and_arrives_once_when_online(phone, mapped_counties):
     page = phone()
     _worker_ready(page)
     page.context.set_offline(True)
@@ -109,16 +109,16 @@ def test_a_log_saved_offline_waits_and_arrives_once_when_online(phone, world):
     waiting.wait_for()
     uuid = waiting.get_attribute("data-uuid")
     assert "石榴冬季修剪培训" in waiting.inner_text()
-    assert not _new_logs(world).exists()
+    assert not _new_logs(mapped_counties).exists()
     _shoot(page, "offline-waiting")
 
     page.context.set_offline(False)
     _entry(page, "sent").wait_for()
 
-    log = _new_logs(world).get()
+    log = _new_logs(mapped_counties).get()
     assert str(log.uuid) == uuid
     assert (log.kind, log.people_served, log.description, log.in_village) == ("training", 12, "石榴冬季修剪培训", True)
-    assert log.village == world.huaiyuan.villages["covered"]
+    assert log.village == mapped_counties.huaiyuan.villages["covered"]
     assert abs(log.lon - IN_JINGSHAN["longitude"]) < 1e-6 and log.accuracy_m == 12
     # Sent with the phone's offset: the time is the one shown in the form, whatever the zone.
     assert timezone.now() - log.occurred_at < datetime.timedelta(minutes=5)
@@ -132,7 +132,7 @@ def test_a_log_saved_offline_waits_and_arrives_once_when_online(phone, world):
     expect(_entry(page)).to_have_count(0)
 
 
-def test_a_lost_response_is_retried_and_still_makes_one_log(phone, world, browser_problems):
+def test_a_lost_response_is_retried_and_still_makes_one_log(phone, mapped_counties, browser_problems):
     browser_problems.allow(NETWORK_FAILURE)
     page = phone()
     posts = []
@@ -151,12 +151,12 @@ def test_a_lost_response_is_retried_and_still_makes_one_log(phone, world, browse
     _entry(page, "sent").wait_for()
 
     assert len(posts) >= 2 and len(set(posts)) == 1
-    log = _new_logs(world).get()
+    log = _new_logs(mapped_counties).get()
     assert str(log.uuid) == posts[0]
 
 
 @pytest.mark.clock
-def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, world, browser_problems):
+def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, mapped_counties, browser_problems):
     browser_problems.allow(r"status of 422")
     page = phone(language="en")
     # Before the specialist's assignment to the village began: the server refuses it (422).
@@ -170,7 +170,7 @@ def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, wor
     assert f"张怀远 was not assigned to 荆山村 on {long_ago.date().isoformat()}" in message
     assert message.startswith("Some of the data sent is not valid.")
     assert "Village:" in message  # the field by its label, not the API's name
-    assert not _new_logs(world).exists()
+    assert not _new_logs(mapped_counties).exists()
     _shoot(page, "refused")
 
     _edit(page, failed)
@@ -182,13 +182,13 @@ def test_a_refused_log_shows_the_servers_message_and_can_be_corrected(phone, wor
     expect(_entry(page)).to_have_count(1)
     # The minute typed, read in the site's zone: the stored value is UTC, whose day is not the
     # site's from 16:00 to 24:00 UTC.
-    assert timezone.localtime(_new_logs(world).get().occurred_at).strftime("%Y-%m-%dT%H:%M") == now
+    assert timezone.localtime(_new_logs(mapped_counties).get().occurred_at).strftime("%Y-%m-%dT%H:%M") == now
 
 
-def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes_with_a_new_uuid(phone, world, browser_problems):
+def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes_with_a_new_uuid(phone, mapped_counties, browser_problems):
     browser_problems.allow(r"status of 409")
     page = phone(language="en")
-    taken = str(world.log.uuid)
+    taken = str(mapped_counties.log.uuid)
     # An entry whose UUID the server already holds for another log (409), put in the outbox as a save would.
     page.evaluate("""async ([uuid, village]) => {
         // The page's own module (a module is loaded once per page, whoever imports it).
@@ -198,7 +198,7 @@ def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes
             uuid: uuid, village: village, kind: "visit", occurred_at: new Date().toISOString(), description: "重复的编号",
             people_served: 3, location: {lon: 117.06, lat: 32.99, accuracy_m: 5, crs: "WGS84"},
         }});
-    }""", [taken, world.huaiyuan.villages["covered"].code])
+    }""", [taken, mapped_counties.huaiyuan.villages["covered"].code])
     page.reload()
 
     failed = _entry(page, "failed")
@@ -213,11 +213,11 @@ def test_a_uuid_the_server_holds_with_other_content_is_refused_and_the_edit_goes
 
     assert sent.get_attribute("data-uuid") != taken
     expect(_entry(page)).to_have_count(1)
-    assert _new_logs(world).get().description == "重复的编号"
+    assert _new_logs(mapped_counties).get().description == "重复的编号"
     assert ServiceLog.objects.get(uuid=taken).description == "石榴嫁接技术指导"
 
 
-def test_signing_out_forgets_the_offline_copies_but_keeps_what_waits(phone, world, browser_problems):
+def test_signing_out_forgets_the_offline_copies_but_keeps_what_waits(phone, mapped_counties, browser_problems):
     browser_problems.allow(NETWORK_FAILURE)
     page = phone()
     _worker_ready(page)
@@ -249,7 +249,7 @@ def test_signing_out_forgets_the_offline_copies_but_keeps_what_waits(phone, worl
     assert len(dialogs) == 1  # the specialist was told that one entry waits
 
 
-def test_the_page_opens_offline_from_the_workers_cache(phone, world):
+def test_the_page_opens_offline_from_the_workers_cache(phone, mapped_counties):
     page = phone()
     _worker_ready(page)
     page.context.set_offline(True)
@@ -259,7 +259,7 @@ def test_the_page_opens_offline_from_the_workers_cache(phone, world):
     assert response.from_service_worker
 
     # The page, its scripts and the catalogue came from the worker's cache; the villages from the phone's store.
-    page.locator(f"#log-village option[value='{world.huaiyuan.villages['covered'].code}']").wait_for(state="attached")
+    page.locator(f"#log-village option[value='{mapped_counties.huaiyuan.villages['covered'].code}']").wait_for(state="attached")
     expect(page.locator("#connection")).to_have_attribute("data-online", "false")
     expect(page.locator("#data-age")).to_be_visible()
     page.locator("#tab-villages").click()
@@ -269,8 +269,8 @@ def test_the_page_opens_offline_from_the_workers_cache(phone, world):
 
 
 @pytest.mark.clock
-def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(phone, world):
-    specialist = world.huaiyuan.specialists["张怀远"]
+def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(phone, mapped_counties):
+    specialist = mapped_counties.huaiyuan.specialists["张怀远"]
     f.make_achievement(
         specialist=specialist, title="石榴新品种引进", status=Achievement.Status.REJECTED, reject_reason="缺少品种审定证书",
         reviewed_at=timezone.now(),
@@ -283,7 +283,7 @@ def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(pho
     page.locator("#achievement-kind").select_option("farmer_income")
     page.locator("#achievement-title").fill("带动石榴种植户增收")
     page.locator("#achievement-amount").fill("56000")
-    page.locator("#achievement-village").select_option(world.huaiyuan.villages["covered"].code)
+    page.locator("#achievement-village").select_option(mapped_counties.huaiyuan.villages["covered"].code)
     page.locator("#achievement-evidence").set_input_files([_pdf(), _jpeg()])
     expect(page.locator("#achievement-files li")).to_have_count(2)
     _shoot(page, "achievement-form")
@@ -306,13 +306,13 @@ def test_an_achievement_is_submitted_with_its_evidence_and_reviews_are_shown(pho
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_page_is_all_in_one_language_with_every_panel_filled(phone, world, language):
+def test_the_page_is_all_in_one_language_with_every_panel_filled(phone, mapped_counties, language):
     f.make_service_log(
-        specialist=world.huaiyuan.specialists["张怀远"], village=world.huaiyuan.villages["covered"], description="病虫害防治咨询",
+        specialist=mapped_counties.huaiyuan.specialists["张怀远"], village=mapped_counties.huaiyuan.villages["covered"], description="病虫害防治咨询",
         occurred_at=timezone.now() - datetime.timedelta(days=1), in_village=False, distance_m=1800,
     )
     f.make_achievement(
-        specialist=world.huaiyuan.specialists["张怀远"], title="石榴新品种引进", status=Achievement.Status.REJECTED,
+        specialist=mapped_counties.huaiyuan.specialists["张怀远"], title="石榴新品种引进", status=Achievement.Status.REJECTED,
         reject_reason="缺少品种审定证书",
     )
     page = phone(language=language)

@@ -37,8 +37,8 @@ def _shell(response):
 
 # --- Who may open it --------------------------------------------------------------------------------
 
-def test_a_specialist_gets_the_page_with_its_manifest_and_settings(client, world):
-    specialist = world.users["specialist"]
+def test_a_specialist_gets_the_page_with_its_manifest_and_settings(client, mapped_counties):
+    specialist = mapped_counties.users["specialist"]
     client.force_login(specialist)
 
     response = _in(client, "en").get("/m/")
@@ -57,16 +57,16 @@ def test_a_specialist_gets_the_page_with_its_manifest_and_settings(client, world
     assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
 
 
-def test_the_specialist_is_the_one_signed_in(client, world):
-    client.force_login(world.users["specialist"])
+def test_the_specialist_is_the_one_signed_in(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
 
     config = _config(client.get("/m/"))
 
-    assert config["specialistId"] == world.huaiyuan.specialists["张怀远"].pk
+    assert config["specialistId"] == mapped_counties.huaiyuan.specialists["张怀远"].pk
 
 
-def test_the_page_follows_the_chosen_language(client, world):
-    client.force_login(world.users["specialist"])
+def test_the_page_follows_the_chosen_language(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
 
     chinese = client.get("/m/")
     english = _in(client, "en").get("/m/")
@@ -85,8 +85,8 @@ def test_a_stranger_is_sent_to_sign_in(client):
 
 
 @pytest.mark.parametrize("who", ["city_coordinator", "county_coordinator", "leader_city", "leader_wuhe"])
-def test_coordinators_and_leaders_may_not_open_it(client, world, who):
-    client.force_login(world.users[who])
+def test_coordinators_and_leaders_may_not_open_it(client, mapped_counties, who):
+    client.force_login(mapped_counties.users[who])
 
     response = _in(client, "en").get("/m/")
 
@@ -94,22 +94,22 @@ def test_coordinators_and_leaders_may_not_open_it(client, world, who):
     assert "This page is not for your role." in response.content.decode()
 
 
-def test_a_user_without_a_role_may_not_open_it(client, world):
-    client.force_login(world.users["no_role"])
+def test_a_user_without_a_role_may_not_open_it(client, mapped_counties):
+    client.force_login(mapped_counties.users["no_role"])
 
     assert client.get("/m/").status_code == 403
 
 
-def test_the_menu_names_the_phone_page_for_a_specialist_only(client, world):
-    client.force_login(world.users["specialist"])
+def test_the_menu_names_the_phone_page_for_a_specialist_only(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
     assert 'href="/m/"' in client.get("/m/").content.decode()
 
-    client.force_login(world.users["leader_city"])
+    client.force_login(mapped_counties.users["leader_city"])
     assert 'href="/m/"' not in client.get("/dashboard/").content.decode()
 
 
-def test_the_page_does_not_answer_a_post(client, world):
-    client.force_login(world.users["specialist"])
+def test_the_page_does_not_answer_a_post(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
 
     # Everything the page records goes to the API; the page itself only shows.
     assert client.post("/m/", {}).status_code == 405
@@ -183,8 +183,8 @@ def test_the_worker_is_javascript_never_cached_and_scoped_to_the_page(client):
     assert "no-cache" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
 
 
-def test_the_worker_keeps_everything_the_page_loads(client, world):
-    client.force_login(world.users["specialist"])
+def test_the_worker_keeps_everything_the_page_loads(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
     html = client.get("/m/").content.decode()
 
     shell = _shell(client.get("/m/sw.js"))
@@ -204,8 +204,8 @@ def _not_kept(html, shell_static):
     return page_modules(html) - set(shell_static)
 
 
-def test_the_worker_keeps_every_module_the_page_imports(client, world):
-    client.force_login(world.users["specialist"])
+def test_the_worker_keeps_every_module_the_page_imports(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
     html = client.get("/m/").content.decode()
 
     modules = page_modules(html)
@@ -218,8 +218,8 @@ def test_the_worker_keeps_every_module_the_page_imports(client, world):
     assert {static(path) for path in modules} <= set(_shell(client.get("/m/sw.js"))["static"])
 
 
-def test_a_module_left_out_of_the_workers_list_is_found(client, world):
-    client.force_login(world.users["specialist"])
+def test_a_module_left_out_of_the_workers_list_is_found(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
     html = client.get("/m/").content.decode()
 
     shell_static = [path for path in mobile.SHELL_STATIC if path != "frontend/js/outbox-entries.js"]

@@ -20,8 +20,8 @@ LEAFLET = "/static/js_lib_leaflet/leaflet.js"
     ("/desk/", "county_coordinator", "desk.js", ["/jsi18n/", LEAFLET]),
     ("/m/", "specialist", "mobile.js", ["/jsi18n/"]),
 ])
-def test_each_page_loads_the_catalogue_first_then_one_entry_module(client, world, path, user, entry, classic):
-    client.force_login(world.users[user])
+def test_each_page_loads_the_catalogue_first_then_one_entry_module(client, mapped_counties, path, user, entry, classic):
+    client.force_login(mapped_counties.users[user])
 
     scripts = page_scripts(client.get(path).content.decode())
 
@@ -49,11 +49,11 @@ def test_no_script_hangs_off_a_global():
     assert found == []
 
 
-def test_every_module_loads_from_a_page_and_none_is_left_over(client, world):
+def test_every_module_loads_from_a_page_and_none_is_left_over(client, mapped_counties):
     # A module no page imports is dead code (or a page forgot its import).
     loaded = set()
     for path, user in (("/dashboard/", "leader_city"), ("/desk/", "county_coordinator"), ("/m/", "specialist")):
-        client.force_login(world.users[user])
+        client.force_login(mapped_counties.users[user])
         loaded |= page_modules(client.get(path).content.decode())
 
     assert loaded == {f"frontend/js/{path.name}" for path in JS.glob("*.js")}

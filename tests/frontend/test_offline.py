@@ -84,11 +84,11 @@ def test_collectstatic_gathers_the_pages_files(tmp_path):
 
 
 @pytest.mark.browser
-def test_a_page_that_reaches_for_another_host_is_caught(page, world, sign_in, browser_problems):
+def test_a_page_that_reaches_for_another_host_is_caught(page, mapped_counties, sign_in, browser_problems):
     script, tile = "https://cdn.example.com/leaflet.js", "http://tiles.example.com/1/2/3.png"
     # The browser also logs each failed load on its console, perhaps after the failure itself: not a problem here.
     browser_problems.allow(rf"Failed to load resource: .* \(({re.escape(script)}|{re.escape(tile)})\)$")
-    sign_in(page, world.users["leader_city"])
+    sign_in(page, mapped_counties.users["leader_city"])
     page.goto("/dashboard/")
 
     page.evaluate("""([script, tile]) => {

@@ -43,9 +43,9 @@ def _status_styles(response):
     ("en", "/m/", "specialist"),
     ("zh-hans", "/login/", None),
 ])
-def test_every_page_carries_the_palette_of_villages_palette_in_its_language(client, world, language, path, user):
+def test_every_page_carries_the_palette_of_villages_palette_in_its_language(client, mapped_counties, language, path, user):
     if user:
-        client.force_login(world.users[user])
+        client.force_login(mapped_counties.users[user])
 
     response = _in(client, language).get(path)
 
@@ -58,8 +58,8 @@ def test_every_page_carries_the_palette_of_villages_palette_in_its_language(clie
     assert served["statuses"]["uncovered"]["hatched"] is True and served["statuses"]["covered"]["hatched"] is False
 
 
-def test_the_pages_css_gives_each_status_the_palettes_colour_and_hatches_the_hatched(client, world):
-    client.force_login(world.users["leader_city"])
+def test_the_pages_css_gives_each_status_the_palettes_colour_and_hatches_the_hatched(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     styles = _status_styles(client.get("/dashboard/"))
 
@@ -86,8 +86,8 @@ def test_text_on_a_status_colour_is_the_ink_that_reads_best():
 
 
 @pytest.mark.parametrize(("path", "user"), [("/dashboard/", "leader_city"), ("/desk/", "county_coordinator")])
-def test_the_map_legend_names_the_palettes_statuses_in_the_pages_language(client, world, path, user):
-    client.force_login(world.users[user])
+def test_the_map_legend_names_the_palettes_statuses_in_the_pages_language(client, mapped_counties, path, user):
+    client.force_login(mapped_counties.users[user])
 
     html = _in(client, "en").get(path).content.decode()
 

@@ -21,18 +21,17 @@ def _jpeg(size):
     return SimpleUploadedFile("field.jpg", out.getvalue(), content_type="image/jpeg")
 
 
-def test_the_popup_shows_a_logs_photo_as_a_thumbnail_linking_to_the_photo(page, world, sign_in, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    photo, _ = service_log_photo_add(log=world.log, uuid="0b8f4c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b", upload=_jpeg((1600, 1200)))
-    _open_dashboard(page, sign_in, world.users["leader_city"])
+def test_the_popup_shows_a_logs_photo_as_a_thumbnail_linking_to_the_photo(page, mapped_counties, sign_in, media):
+    photo, _ = service_log_photo_add(log=mapped_counties.log, uuid="0b8f4c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b", upload=_jpeg((1600, 1200)))
+    _open_dashboard(page, sign_in, mapped_counties.users["leader_city"])
 
-    page.locator(f"path.village-{world.huaiyuan.villages['covered'].code}").click()
+    page.locator(f"path.village-{mapped_counties.huaiyuan.villages['covered'].code}").click()
     popup = page.locator(".village-popup")
     wait_for_popup_lists(popup)
 
     link = popup.locator("a.log-photo")
     expect(link).to_have_count(1)
-    photo_url = f"/api/v1/service-logs/{world.log.uuid}/photos/{photo.uuid}/"
+    photo_url = f"/api/v1/service-logs/{mapped_counties.log.uuid}/photos/{photo.uuid}/"
     assert link.get_attribute("href") == photo_url
     image = link.locator("img")
     assert image.get_attribute("src") == photo_url + "?size=thumbnail"

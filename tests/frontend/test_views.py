@@ -50,15 +50,15 @@ def test_the_login_page_is_in_chinese_by_default(client):
     assert '<html lang="zh-Hans">' in response.content.decode()
 
 
-def test_signing_in_sends_a_leader_to_the_dashboard(client, world):
+def test_signing_in_sends_a_leader_to_the_dashboard(client, mapped_counties):
     response = client.post("/login/", {"username": "leader", "password": PASSWORD}, follow=True)
 
     assert response.redirect_chain == [("/", 302), ("/dashboard/", 302)]
     assert response.status_code == 200
-    assert response.wsgi_request.user == world.users["leader_city"]
+    assert response.wsgi_request.user == mapped_counties.users["leader_city"]
 
 
-def test_signing_in_goes_back_to_the_page_asked_for_but_never_to_another_site(client, world):
+def test_signing_in_goes_back_to_the_page_asked_for_but_never_to_another_site(client, mapped_counties):
     response = client.post("/login/?next=/dashboard/%3Fyear%3D2023", {"username": "leader", "password": PASSWORD})
     assert response["Location"] == "/dashboard/?year=2023"
 
@@ -67,7 +67,7 @@ def test_signing_in_goes_back_to_the_page_asked_for_but_never_to_another_site(cl
     assert response["Location"] == "/"
 
 
-def test_a_wrong_password_is_refused_with_a_message(client, world):
+def test_a_wrong_password_is_refused_with_a_message(client, mapped_counties):
     response = client.post("/login/", {"username": "leader", "password": "wrong"})
 
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_a_wrong_password_is_refused_with_a_message(client, world):
 
 
 @override_settings(TEPAI_LOGIN_MAX_FAILURES_PER_ACCOUNT=2)
-def test_too_many_failures_lock_the_account_and_say_until_when(client, world):
+def test_too_many_failures_lock_the_account_and_say_until_when(client, mapped_counties):
     for _ in range(2):
         assert client.post("/login/", {"username": "leader", "password": "wrong"}).status_code == 200
 
@@ -88,8 +88,8 @@ def test_too_many_failures_lock_the_account_and_say_until_when(client, world):
     assert re.search(r"Too many failed sign-in attempts\. Try again after \d\d:\d\d\.", _text(response))
 
 
-def test_signing_out_takes_a_post_and_ends_the_session(client, world):
-    client.force_login(world.users["leader_city"])
+def test_signing_out_takes_a_post_and_ends_the_session(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     assert client.get("/logout/").status_code == 405
     response = client.post("/logout/")
@@ -109,8 +109,8 @@ def test_every_page_asks_a_stranger_to_sign_in(client):
 
 
 @pytest.mark.parametrize("who", ["leader_city", "leader_wuhe", "city_coordinator", "county_coordinator"])
-def test_leaders_and_coordinators_start_on_the_dashboard(client, world, who):
-    client.force_login(world.users[who])
+def test_leaders_and_coordinators_start_on_the_dashboard(client, mapped_counties, who):
+    client.force_login(mapped_counties.users[who])
 
     response = client.get("/")
 
@@ -118,8 +118,8 @@ def test_leaders_and_coordinators_start_on_the_dashboard(client, world, who):
     assert response["Location"] == "/dashboard/"
 
 
-def test_a_specialist_starts_on_their_phone_page(client, world):
-    client.force_login(world.users["specialist"])
+def test_a_specialist_starts_on_their_phone_page(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
 
     response = client.get("/")
 
@@ -133,8 +133,8 @@ def test_a_specialist_starts_on_their_phone_page(client, world):
         assert "There is no page for your role yet." in _text(_in(client, "en").get("/"))
 
 
-def test_a_user_without_a_role_is_told_so_everywhere(client, world):
-    client.force_login(world.users["no_role"])
+def test_a_user_without_a_role_is_told_so_everywhere(client, mapped_counties):
+    client.force_login(mapped_counties.users["no_role"])
 
     for path in ("/", "/dashboard/"):
         response = _in(client, "en").get(path)
@@ -143,8 +143,8 @@ def test_a_user_without_a_role_is_told_so_everywhere(client, world):
         assert _nav_labels(response) == []
 
 
-def test_a_specialist_may_not_open_the_dashboard(client, world):
-    client.force_login(world.users["specialist"])
+def test_a_specialist_may_not_open_the_dashboard(client, mapped_counties):
+    client.force_login(mapped_counties.users["specialist"])
 
     response = _in(client, "en").get("/dashboard/")
 
@@ -162,8 +162,8 @@ def test_a_specialist_may_not_open_the_dashboard(client, world):
         ("county_coordinator", ["Dashboard", "Desk"]),
     ],
 )
-def test_the_menu_shows_each_role_only_its_own_pages(client, world, who, expected):
-    client.force_login(world.users[who])
+def test_the_menu_shows_each_role_only_its_own_pages(client, mapped_counties, who, expected):
+    client.force_login(mapped_counties.users[who])
 
     response = _in(client, "en").get("/dashboard/")
 
@@ -171,8 +171,8 @@ def test_the_menu_shows_each_role_only_its_own_pages(client, world, who, expecte
     assert _nav_labels(response) == routed
 
 
-def test_the_admin_link_points_at_the_admin_in_the_pages_language(client, world):
-    client.force_login(world.users["city_coordinator"])
+def test_the_admin_link_points_at_the_admin_in_the_pages_language(client, mapped_counties):
+    client.force_login(mapped_counties.users["city_coordinator"])
 
     assert 'href="/admin/"' in client.get("/dashboard/").content.decode()
     assert 'href="/en/admin/"' in _in(client, "en").get("/dashboard/").content.decode()
@@ -180,8 +180,8 @@ def test_the_admin_link_points_at_the_admin_in_the_pages_language(client, world)
 
 # --- The language ----------------------------------------------------------------------------------------
 
-def test_the_language_switch_sets_the_language_and_keeps_the_address(client, world):
-    client.force_login(world.users["leader_city"])
+def test_the_language_switch_sets_the_language_and_keeps_the_address(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/dashboard/?year=2023"})
 
@@ -192,8 +192,8 @@ def test_the_language_switch_sets_the_language_and_keeps_the_address(client, wor
     assert "Coverage by county-level unit" in _text(page)
 
 
-def test_an_unknown_language_in_the_cookie_falls_back_to_chinese(client, world):
-    client.force_login(world.users["leader_city"])
+def test_an_unknown_language_in_the_cookie_falls_back_to_chinese(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     response = _in(client, "xx").get("/dashboard/")
 
@@ -213,8 +213,8 @@ def test_the_script_catalogue_follows_the_page_language(client):
 
 # --- The dashboard's content and scope ----------------------------------------------------------------
 
-def test_a_city_leader_sees_the_headline_figures_and_every_county(client, world):
-    client.force_login(world.users["leader_city"])
+def test_a_city_leader_sees_the_headline_figures_and_every_county(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     response = _in(client, "en").get("/dashboard/")
     text = _text(response)
@@ -230,8 +230,8 @@ def test_a_city_leader_sees_the_headline_figures_and_every_county(client, world)
     assert re.search(r"五河县 2 1 1 0 50\.0%", text)
 
 
-def test_a_year_limits_the_headline_figures(client, world):
-    client.force_login(world.users["leader_city"])
+def test_a_year_limits_the_headline_figures(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     response = _in(client, "en").get("/dashboard/?year=2023")
 
@@ -239,8 +239,8 @@ def test_a_year_limits_the_headline_figures(client, world):
     assert "Headline figures, 2023" in _text(response)
 
 
-def test_a_year_that_is_not_offered_answers_400_naming_the_field(client, world):
-    client.force_login(world.users["leader_city"])
+def test_a_year_that_is_not_offered_answers_400_naming_the_field(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     response = _in(client, "en").get("/dashboard/?year=1890&as_of=yesterday")
 
@@ -250,8 +250,8 @@ def test_a_year_that_is_not_offered_answers_400_naming_the_field(client, world):
     assert "Enter a valid date." in text
 
 
-def test_a_county_leader_sees_only_their_county(client, world):
-    client.force_login(world.users["leader_wuhe"])
+def test_a_county_leader_sees_only_their_county(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_wuhe"])
 
     # Naming another unit changes nothing: the choice is not even offered.
     response = _in(client, "en").get("/dashboard/?county=349321")
@@ -263,15 +263,15 @@ def test_a_county_leader_sees_only_their_county(client, world):
     for other in ("怀远县", "349321", "石榴"):
         assert other not in html
     # The headline figures are the unit's own, not the city's: its specialists (those assigned there), not all.
-    wuhe_specialists = Specialist.objects.filter(village_assignments__village__town__county=world.wuhe.county).distinct().count()
+    wuhe_specialists = Specialist.objects.filter(village_assignments__village__town__county=mapped_counties.wuhe.county).distinct().count()
     assert wuhe_specialists < Specialist.objects.count()
     assert re.search(rf"<dt>Specialists selected</dt><dd translate=\"no\">{wuhe_specialists}</dd>", html)
     assert 'name="year"' in html and 'name="county"' not in html
     assert re.findall(r'<tr data-county="(\d+)"', html) == ["349322"]
 
 
-def test_a_city_leader_may_narrow_the_coverage_to_one_county(client, world):
-    client.force_login(world.users["leader_city"])
+def test_a_city_leader_may_narrow_the_coverage_to_one_county(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     response = client.get("/dashboard/?county=349322")
     html = response.content.decode()
@@ -280,8 +280,8 @@ def test_a_city_leader_may_narrow_the_coverage_to_one_county(client, world):
     assert '"county": "349322"' in html  # the map and the map jobs follow the choice
 
 
-def test_the_map_settings_reach_the_page(client, world):
-    client.force_login(world.users["leader_city"])
+def test_the_map_settings_reach_the_page(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     with override_settings(TEPAI_MAP_TILE_URL="https://tiles.example.gov.cn/{z}/{x}/{y}.png", TEPAI_MAP_TILE_ATTRIBUTION="测绘院"):
         html = client.get("/dashboard/").content.decode()
@@ -290,8 +290,8 @@ def test_the_map_settings_reach_the_page(client, world):
     assert '"tileAttribution": "\\u6d4b\\u7ed8\\u9662"' in html
 
 
-def test_the_default_map_has_no_tiles(client, world):
-    client.force_login(world.users["leader_city"])
+def test_the_default_map_has_no_tiles(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
 
     assert settings.TEPAI_MAP_TILE_URL == ""
     assert '"tileUrl": ""' in client.get("/dashboard/").content.decode()

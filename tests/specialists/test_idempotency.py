@@ -14,7 +14,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, InMemoryStorage, default_storage
-from django.utils import translation
 
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
 from specialists.fieldwork.service_logs import ServiceLogConflict, ServiceLogPhotoConflict
@@ -26,16 +25,7 @@ SENT = "a" * 64
 OTHER = "b" * 64
 
 
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("english_messages", "media")
 
 
 def stored_files(media):

@@ -4,7 +4,6 @@ import geopandas as gpd
 import pytest
 import shapely
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from tests.factories import make_town, make_village
@@ -18,11 +17,7 @@ OTHER_SQUARE = box(117.30, 32.95, 117.31, 32.96)
 BOW_TIE = Polygon([(117.20, 32.95), (117.21, 32.96), (117.21, 32.95), (117.20, 32.96)])
 
 
-@pytest.fixture(autouse=True)
-def english_messages():
-    # The messages are checked in their English source form; the default language is Chinese.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 def test_wkb_round_trip_keeps_the_shape_as_a_multipolygon():

@@ -4,7 +4,6 @@ by the database itself."""
 import pytest
 import shapely
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from shapely.geometry import Polygon, box
 
 from tests.assertions import clean_errors, refused_by_database
@@ -12,18 +11,10 @@ from tests.factories import default_city, make_county, make_town, make_village
 from villages import geometry
 from villages.models import County, Town, Village
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 SQUARE = box(117.20, 32.95, 117.21, 32.96)
 BOW_TIE = Polygon([(117.20, 32.95), (117.21, 32.96), (117.21, 32.95), (117.20, 32.96)])
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
-
-
 
 
 @pytest.fixture

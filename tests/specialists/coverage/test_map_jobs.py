@@ -14,15 +14,9 @@ from specialists.coverage.models import MapJob
 from villages.places import Place
 from tests.factories import START, make_specialist, make_town, make_user, make_village, make_village_assignment
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(request, settings, tmp_path):
-    # Job ids restart with each test's database; each test gets its own files too. Not for the
-    # real worker's tests: the worker writes where the session's settings say.
-    if request.node.get_closest_marker("services") is None:
-        settings.MEDIA_ROOT = tmp_path / "media"
+# Job ids restart with each test's database; each test gets its own files too (but for the real
+# worker's tests: see `media`).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ DAY = datetime.timedelta(days=1)
 pytestmark = pytest.mark.django_db
 
 
-class World:
+class CoverageCases:
     """Two county-level units with one town each, and villages in every coverage situation."""
 
     def __init__(self):
@@ -72,15 +72,15 @@ class World:
 
 
 @pytest.fixture
-def world():
-    return World()
+def coverage_cases():
+    return CoverageCases()
 
 
 def codes(rows):
     return [row["code"] for row in rows]
 
 
-def test_village_coverage_counts_only_running_assignments_of_active_specialists(world):
+def test_village_coverage_counts_only_running_assignments_of_active_specialists(coverage_cases):
     coverage = coverage_for(as_of=AS_OF)
 
     assert coverage.total.villages_total == 6  # the community does not count
@@ -94,7 +94,7 @@ def test_village_coverage_counts_only_running_assignments_of_active_specialists(
     }
 
 
-def test_per_county_and_town_tallies(world):
+def test_per_county_and_town_tallies(coverage_cases):
     coverage = coverage_for(as_of=AS_OF)
 
     by_code = {tally.code: tally for tally in coverage.counties}
@@ -104,7 +104,7 @@ def test_per_county_and_town_tallies(world):
     assert {t.code: t.parent for t in coverage.towns} == {"340321100": "340321", "340322100": "340322"}
 
 
-def test_a_past_date_sees_the_assignments_of_that_day(world):
+def test_a_past_date_sees_the_assignments_of_that_day(coverage_cases):
     coverage = coverage_for(as_of=AS_OF - 200 * DAY)
 
     # Only the assignment that has since ended was running then.
@@ -112,12 +112,12 @@ def test_a_past_date_sees_the_assignments_of_that_day(world):
     assert "340321100202" not in codes(coverage.uncovered_villages)
 
 
-def test_the_at_risk_window_is_configurable(world):
+def test_the_at_risk_window_is_configurable(coverage_cases):
     assert codes(coverage_for(as_of=AS_OF, at_risk_days=5).at_risk_villages) == []
     assert codes(coverage_for(as_of=AS_OF, at_risk_days=10).at_risk_villages) == ["340321100205"]
 
 
-def test_industry_coverage_per_county_where_key(world):
+def test_industry_coverage_per_county_where_key(coverage_cases):
     coverage = coverage_for(as_of=AS_OF)
 
     assert coverage.uncovered_industries == [
@@ -130,16 +130,16 @@ def test_industry_coverage_per_county_where_key(world):
     assert (by_code["340322"].industries_total, by_code["340322"].industries_covered) == (2, 0)
 
 
-def test_an_ended_team_assignment_leaves_its_industry_uncovered(world):
-    IndustryAssignment.objects.filter(industry=world.wheat).update(end_date=AS_OF - DAY)
+def test_an_ended_team_assignment_leaves_its_industry_uncovered(coverage_cases):
+    IndustryAssignment.objects.filter(industry=coverage_cases.wheat).update(end_date=AS_OF - DAY)
 
     uncovered = coverage_for(as_of=AS_OF).uncovered_industries
 
     assert {"industry": "优质小麦", "county": None, "county_code": None} in uncovered
 
 
-def test_county_scope_sees_only_its_own_villages_and_industries(world):
-    coverage = coverage_for(as_of=AS_OF, place=Place(world.wuhe))
+def test_county_scope_sees_only_its_own_villages_and_industries(coverage_cases):
+    coverage = coverage_for(as_of=AS_OF, place=Place(coverage_cases.wuhe))
 
     assert [t.code for t in coverage.counties] == ["340322"]
     assert coverage.total.villages_total == 1
@@ -147,19 +147,19 @@ def test_county_scope_sees_only_its_own_villages_and_industries(world):
     assert [p["industry"] for p in coverage.uncovered_industries] == ["石榴", "螃蟹"]
 
 
-def test_specialists_over_their_village_load(world):
+def test_specialists_over_their_village_load(coverage_cases):
     for n in range(3):
-        world.village(world.town_b, f"340322100{210 + n}", f"新村{n}", start=AS_OF - 10 * DAY)
+        coverage_cases.village(coverage_cases.town_b, f"340322100{210 + n}", f"新村{n}", start=AS_OF - 10 * DAY)
 
     # 张伟 serves 张庄村, 刘岗村, 陈台村 and the three new villages: six on the day.
     assert coverage_for(as_of=AS_OF, max_villages=5).overloaded_specialists == [
-        {"id": world.serving.pk, "name": "张伟", "villages": 6}
+        {"id": coverage_cases.serving.pk, "name": "张伟", "villages": 6}
     ]
     assert coverage_for(as_of=AS_OF, max_villages=6).overloaded_specialists == []
-    assert [s["name"] for s in coverage_for(as_of=AS_OF, place=Place(world.wuhe), max_villages=5).overloaded_specialists] == ["张伟"]
+    assert [s["name"] for s in coverage_for(as_of=AS_OF, place=Place(coverage_cases.wuhe), max_villages=5).overloaded_specialists] == ["张伟"]
 
 
-def test_query_count_does_not_grow_with_the_data(world):
+def test_query_count_does_not_grow_with_the_data(coverage_cases):
     def queries():
         with CaptureQueriesContext(connection) as context:
             coverage_for(as_of=AS_OF)
@@ -167,23 +167,23 @@ def test_query_count_does_not_grow_with_the_data(world):
 
     before = queries()
     for n in range(30):
-        world.village(world.town_b, f"340322100{300 + n}", f"新村{n}", start=AS_OF - 10 * DAY, who=world.specialist(f"新人{n}"))
+        coverage_cases.village(coverage_cases.town_b, f"340322100{300 + n}", f"新村{n}", start=AS_OF - 10 * DAY, who=coverage_cases.specialist(f"新人{n}"))
     # counties, village tallies with the gap lists, key industries, overloaded specialists.
     assert before == queries() == 4
 
 
-def test_command_fails_on_gap_and_names_the_village(world, capsys):
+def test_command_fails_on_gap_and_names_the_village(coverage_cases, capsys):
     with pytest.raises(SystemExit) as exit_info:
         call_command("coverage", "--as-of", AS_OF.isoformat(), "--fail-on-gap")
     assert exit_info.value.code == 1
     assert "李圩村" in capsys.readouterr().out
 
 
-def test_command_exits_normally_when_all_is_covered(world):
-    for village in (world.ended, world.tomorrow, world.by_suspended):
-        VillageAssignment.objects.create(specialist=world.serving, village=village, start_date=AS_OF, end_date=AS_OF + 100 * DAY)
-    world.crab.key_counties.clear()
-    IndustryAssignment.objects.get(industry=world.pomegranate).counties.clear()  # now city-wide
+def test_command_exits_normally_when_all_is_covered(coverage_cases):
+    for village in (coverage_cases.ended, coverage_cases.tomorrow, coverage_cases.by_suspended):
+        VillageAssignment.objects.create(specialist=coverage_cases.serving, village=village, start_date=AS_OF, end_date=AS_OF + 100 * DAY)
+    coverage_cases.crab.key_counties.clear()
+    IndustryAssignment.objects.get(industry=coverage_cases.pomegranate).counties.clear()  # now city-wide
     out = io.StringIO()
 
     call_command("coverage", "--as-of", AS_OF.isoformat(), "--fail-on-gap", "--format", "json", stdout=out)
@@ -191,7 +191,7 @@ def test_command_exits_normally_when_all_is_covered(world):
     assert json.loads(out.getvalue())["dual_coverage"] is True
 
 
-def test_command_json_has_the_documented_keys(world):
+def test_command_json_has_the_documented_keys(coverage_cases):
     out = io.StringIO()
     call_command("coverage", "--as-of", AS_OF.isoformat(), "--format", "json", stdout=out)
 
@@ -209,7 +209,7 @@ def test_command_json_has_the_documented_keys(world):
     assert [(c["code"], c["villages"]["total"]) for c in data["cities"]] == [("3403", 6)]
 
 
-def test_command_county_filter_and_csv(world):
+def test_command_county_filter_and_csv(coverage_cases):
     out = io.StringIO()
     call_command("coverage", "--as-of", AS_OF.isoformat(), "--county", "340322", "--format", "csv", stdout=out)
 
@@ -220,7 +220,7 @@ def test_command_county_filter_and_csv(world):
     ]
 
 
-def test_command_writes_a_workbook(world, tmp_path):
+def test_command_writes_a_workbook(coverage_cases, tmp_path):
     target = tmp_path / "coverage.xlsx"
     call_command("coverage", "--as-of", AS_OF.isoformat(), "--format", "xlsx", "--output", str(target))
 
@@ -240,6 +240,6 @@ def test_command_writes_a_workbook(world, tmp_path):
         (["--at-risk-days", "-1"], "--at-risk-days"),
     ],
 )
-def test_command_refuses_bad_arguments(world, args, message):
+def test_command_refuses_bad_arguments(coverage_cases, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("coverage", *args)

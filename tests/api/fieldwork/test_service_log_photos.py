@@ -15,8 +15,7 @@ from specialists.access.models import UserRole
 from specialists.fieldwork.models import ServiceLogPhoto
 from specialists.fieldwork.photos import thumbnail_name
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
-from tests.specialists.test_photos import camera_exif, count_decodes, image_bytes, old_photo
+from tests.specialists.fieldwork.test_photos import camera_exif, count_decodes, image_bytes, old_photo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/service-logs/"
@@ -26,9 +25,9 @@ Role = UserRole.Role
 
 
 @pytest.fixture
-def log(world):
+def log(two_counties):
     return f.make_service_log(
-        uuid=uuid.UUID(LOG_UUID), specialist=world.huaiyuan.specialist, village=world.huaiyuan.village,
+        uuid=uuid.UUID(LOG_UUID), specialist=two_counties.huaiyuan.specialist, village=two_counties.huaiyuan.village,
         # 4:00 on 1 May in Beijing: the file is named by the local day the service took place.
         occurred_at=datetime.datetime(2024, 4, 30, 20, 0, tzinfo=datetime.UTC),
     )
@@ -41,10 +40,10 @@ def _client(user=None, **headers):
     return client
 
 
-def _upload(world, data, name="photo.jpg", log_uuid=LOG_UUID, photo_uuid=PHOTO_UUID):
+def _upload(two_counties, data, name="photo.jpg", log_uuid=LOG_UUID, photo_uuid=PHOTO_UUID):
     image = io.BytesIO(data)
     image.name = name
-    response = _client(world.users["specialist"]).post(
+    response = _client(two_counties.users["specialist"]).post(
         f"{URL}{log_uuid}/photos/", {"uuid": photo_uuid, "image": image}, format="multipart",
     )
     assert response.status_code == 201, response.json()
@@ -59,25 +58,25 @@ def _body(response):
     return b"".join(response.streaming_content)
 
 
-def _user(world, who):
-    """The users of build_world, and the roles it does not make."""
+def _user(two_counties, who):
+    """The users of build_two_counties, and the roles it does not make."""
     if who == "leader_huaiyuan":
-        return f.make_user_role(role=Role.LEADER, county=world.huaiyuan.county).user
+        return f.make_user_role(role=Role.LEADER, county=two_counties.huaiyuan.county).user
     if who == "coordinator_wuhe":
-        return f.make_user_role(role=Role.COORDINATOR, county=world.wuhe.county).user
+        return f.make_user_role(role=Role.COORDINATOR, county=two_counties.wuhe.county).user
     if who == "specialist_wuhe":
-        return f.make_user_role(role=Role.SPECIALIST, specialist=world.wuhe.specialist).user
-    return world.users[who]
+        return f.make_user_role(role=Role.SPECIALIST, specialist=two_counties.wuhe.specialist).user
+    return two_counties.users[who]
 
 
 # --- downloading --------------------------------------------------------------------------------------------------
 
-def test_the_specialist_downloads_their_photo_as_stored_without_its_exif(world, log):
+def test_the_specialist_downloads_their_photo_as_stored_without_its_exif(two_counties, log):
     original = image_bytes("JPEG", exif=camera_exif())
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test's premise
-    uploaded = _upload(world, original)
+    uploaded = _upload(two_counties, original)
 
-    response = _client(world.users["specialist"]).get(uploaded.json()["url"])
+    response = _client(two_counties.users["specialist"]).get(uploaded.json()["url"])
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -93,10 +92,10 @@ def test_the_specialist_downloads_their_photo_as_stored_without_its_exif(world, 
 
 
 @pytest.mark.parametrize(("fmt", "content_type", "extension"), [("PNG", "image/png", "png"), ("WEBP", "image/webp", "webp")])
-def test_png_and_webp_photos_answer_their_own_content_type(world, log, fmt, content_type, extension):
-    _upload(world, image_bytes(fmt), name="photo.jpg")  # judged by content, not by name
+def test_png_and_webp_photos_answer_their_own_content_type(two_counties, log, fmt, content_type, extension):
+    _upload(two_counties, image_bytes(fmt), name="photo.jpg")  # judged by content, not by name
 
-    response = _client(world.users["city_coordinator"]).get(_photo_url())
+    response = _client(two_counties.users["city_coordinator"]).get(_photo_url())
 
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
@@ -111,10 +110,10 @@ def test_png_and_webp_photos_answer_their_own_content_type(world, log, fmt, cont
         ("coordinator_wuhe", 404), ("leader_wuhe", 404), ("specialist_wuhe", 404), ("no_role", 403),
     ],
 )
-def test_whoever_sees_the_log_downloads_its_photo_and_no_one_else(world, log, who, status):
-    _upload(world, image_bytes("JPEG"))
+def test_whoever_sees_the_log_downloads_its_photo_and_no_one_else(two_counties, log, who, status):
+    _upload(two_counties, image_bytes("JPEG"))
 
-    response = _client(_user(world, who)).get(_photo_url())
+    response = _client(_user(two_counties, who)).get(_photo_url())
 
     assert response.status_code == status
     if status != 200:
@@ -131,10 +130,10 @@ def decodes(monkeypatch):
 
 
 @pytest.mark.parametrize(("fmt", "size"), [("JPEG", (1600, 1200)), ("PNG", (300, 900)), ("WEBP", (2000, 500))])
-def test_a_thumbnail_is_a_small_jpeg_of_the_photo(world, log, fmt, size):
-    _upload(world, image_bytes(fmt, size=size), name=f"photo.{fmt.lower()}")
+def test_a_thumbnail_is_a_small_jpeg_of_the_photo(two_counties, log, fmt, size):
+    _upload(two_counties, image_bytes(fmt, size=size), name=f"photo.{fmt.lower()}")
 
-    response = _client(world.users["leader_city"]).get(_photo_url(), {"size": "thumbnail"})
+    response = _client(two_counties.users["leader_city"]).get(_photo_url(), {"size": "thumbnail"})
 
     assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
     assert response["Cache-Control"] == "private"
@@ -145,11 +144,11 @@ def test_a_thumbnail_is_a_small_jpeg_of_the_photo(world, log, fmt, size):
     assert abs(small.size[0] / small.size[1] - size[0] / size[1]) < 0.02
 
 
-def test_a_thumbnail_is_sent_from_the_file_kept_at_upload_without_decoding_the_photo(world, log, media, decodes):
-    _upload(world, image_bytes("PNG", size=(1800, 1200)), name="photo.png")
+def test_a_thumbnail_is_sent_from_the_file_kept_at_upload_without_decoding_the_photo(two_counties, log, media, decodes):
+    _upload(two_counties, image_bytes("PNG", size=(1800, 1200)), name="photo.png")
     kept = media / thumbnail_name(ServiceLogPhoto.objects.get().image.name)
     decodes.clear()
-    client = _client(world.users["county_coordinator"])
+    client = _client(two_counties.users["county_coordinator"])
 
     views = [client.get(_photo_url(), {"size": "thumbnail"}) for _ in range(2)]
 
@@ -159,9 +158,9 @@ def test_a_thumbnail_is_sent_from_the_file_kept_at_upload_without_decoding_the_p
     assert _body(views[0]) == _body(views[1]) == kept.read_bytes()
 
 
-def test_a_photo_stored_before_thumbnails_is_decoded_on_its_first_view_only(world, log, media, decodes):
+def test_a_photo_stored_before_thumbnails_is_decoded_on_its_first_view_only(two_counties, log, media, decodes):
     photo = old_photo(log, image_bytes("PNG", size=(1800, 1200)), fmt="png")
-    client = _client(world.users["county_coordinator"])
+    client = _client(two_counties.users["county_coordinator"])
 
     first = client.get(_photo_url(photo_uuid=photo.uuid), {"size": "thumbnail"})
     decoded_by_first = list(decodes)
@@ -174,13 +173,13 @@ def test_a_photo_stored_before_thumbnails_is_decoded_on_its_first_view_only(worl
     assert Image.open(kept).size == (320, 213)
 
 
-def test_a_thumbnail_gone_from_storage_is_made_again_on_the_next_view(world, log, media, decodes):
-    _upload(world, image_bytes("JPEG", size=(1600, 1200)))
+def test_a_thumbnail_gone_from_storage_is_made_again_on_the_next_view(two_counties, log, media, decodes):
+    _upload(two_counties, image_bytes("JPEG", size=(1600, 1200)))
     kept = media / thumbnail_name(ServiceLogPhoto.objects.get().image.name)
     kept.unlink()
     decodes.clear()
 
-    response = _client(world.users["specialist"]).get(_photo_url(), {"size": "thumbnail"})
+    response = _client(two_counties.users["specialist"]).get(_photo_url(), {"size": "thumbnail"})
 
     assert response.status_code == 200
     assert len(decodes) == 1
@@ -188,17 +187,17 @@ def test_a_thumbnail_gone_from_storage_is_made_again_on_the_next_view(world, log
 
 
 @pytest.mark.parametrize(("who", "status"), [("county_coordinator", 200), ("leader_wuhe", 404), ("specialist_wuhe", 404)])
-def test_a_thumbnail_is_scoped_as_the_photo_is(world, log, who, status):
-    _upload(world, image_bytes("JPEG"))
+def test_a_thumbnail_is_scoped_as_the_photo_is(two_counties, log, who, status):
+    _upload(two_counties, image_bytes("JPEG"))
 
-    response = _client(_user(world, who)).get(_photo_url(), {"size": "thumbnail"})
+    response = _client(_user(two_counties, who)).get(_photo_url(), {"size": "thumbnail"})
 
     assert response.status_code == status
 
 
-def test_a_thumbnail_of_a_file_gone_answers_404_and_an_unknown_size_400(world, log):
+def test_a_thumbnail_of_a_file_gone_answers_404_and_an_unknown_size_400(two_counties, log):
     gone = f.make_service_log_photo(log=log)  # the row only: no file written
-    client = _client(world.users["city_coordinator"])
+    client = _client(two_counties.users["city_coordinator"])
 
     missing = client.get(_photo_url(photo_uuid=gone.uuid), {"size": "thumbnail"})
     unknown = client.get(_photo_url(photo_uuid=gone.uuid), {"size": "huge"})
@@ -207,18 +206,18 @@ def test_a_thumbnail_of_a_file_gone_answers_404_and_an_unknown_size_400(world, l
     assert (unknown.status_code, unknown.json()["fields"]) == (400, {"size": ["Give full or thumbnail."]})
 
 
-def test_anonymous_gets_401(world, log):
-    _upload(world, image_bytes("JPEG"))
+def test_anonymous_gets_401(two_counties, log):
+    _upload(two_counties, image_bytes("JPEG"))
 
     response = _client().get(_photo_url())
 
     assert (response.status_code, response.json()["code"]) == (401, "not_authenticated")
 
 
-def test_a_photo_of_another_log_answers_404(world, log):
-    other = f.make_service_log(specialist=world.huaiyuan.specialist, village=world.huaiyuan.village)
-    _upload(world, image_bytes("JPEG"), log_uuid=other.uuid)
-    client = _client(world.users["specialist"])
+def test_a_photo_of_another_log_answers_404(two_counties, log):
+    other = f.make_service_log(specialist=two_counties.huaiyuan.specialist, village=two_counties.huaiyuan.village)
+    _upload(two_counties, image_bytes("JPEG"), log_uuid=other.uuid)
+    client = _client(two_counties.users["specialist"])
 
     response = client.get(_photo_url(log_uuid=LOG_UUID, photo_uuid=PHOTO_UUID))
 
@@ -227,26 +226,26 @@ def test_a_photo_of_another_log_answers_404(world, log):
     assert client.get(_photo_url(photo_uuid=uuid.uuid4())).status_code == 404
 
 
-def test_the_uuids_may_come_without_their_hyphens(world, log):
-    _upload(world, image_bytes("JPEG"))
+def test_the_uuids_may_come_without_their_hyphens(two_counties, log):
+    _upload(two_counties, image_bytes("JPEG"))
 
-    response = _client(world.users["specialist"]).get(_photo_url(LOG_UUID.replace("-", ""), PHOTO_UUID.replace("-", "").upper()))
+    response = _client(two_counties.users["specialist"]).get(_photo_url(LOG_UUID.replace("-", ""), PHOTO_UUID.replace("-", "").upper()))
 
     assert response.status_code == 200
 
 
-def test_a_photo_whose_file_is_gone_answers_404_in_the_error_shape(world, log):
+def test_a_photo_whose_file_is_gone_answers_404_in_the_error_shape(two_counties, log):
     photo = f.make_service_log_photo(log=log)  # the row only: no file written
 
-    response = _client(world.users["city_coordinator"]).get(_photo_url(photo_uuid=photo.uuid))
+    response = _client(two_counties.users["city_coordinator"]).get(_photo_url(photo_uuid=photo.uuid))
 
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
 
 
-def test_no_accept_header_refuses_the_photo_and_errors_stay_json(world, log):
-    _upload(world, image_bytes("JPEG"))
-    client = _client(world.users["specialist"], Accept="image/jpeg")
+def test_no_accept_header_refuses_the_photo_and_errors_stay_json(two_counties, log):
+    _upload(two_counties, image_bytes("JPEG"))
+    client = _client(two_counties.users["specialist"], Accept="image/jpeg")
 
     found = client.get(_photo_url())
     missing = client.get(_photo_url(photo_uuid=uuid.uuid4()))
@@ -255,9 +254,9 @@ def test_no_accept_header_refuses_the_photo_and_errors_stay_json(world, log):
     assert (missing.status_code, missing["Content-Type"], missing.json()["code"]) == (404, "application/json", "not_found")
 
 
-def test_an_evidence_file_is_sent_with_the_same_headers(world, log):
-    achievement = f.make_achievement(specialist=world.huaiyuan.specialist)
-    client = _client(world.users["specialist"])
+def test_an_evidence_file_is_sent_with_the_same_headers(two_counties, log):
+    achievement = f.make_achievement(specialist=two_counties.huaiyuan.specialist)
+    client = _client(two_counties.users["specialist"])
     image = io.BytesIO(image_bytes("JPEG"))
     image.name = "现场.jpg"
     url = client.post(f"/api/v1/achievements/{achievement.uuid}/evidence/", {"uuid": uuid.uuid4(), "file": image}, format="multipart").json()["url"]
@@ -271,9 +270,9 @@ def test_an_evidence_file_is_sent_with_the_same_headers(world, log):
 
 # --- the url in the log's rows ------------------------------------------------------------------------------------
 
-def test_the_upload_the_list_the_detail_and_me_carry_each_photos_url(world, log):
-    uploaded = _upload(world, image_bytes("JPEG"))
-    client = _client(world.users["specialist"])
+def test_the_upload_the_list_the_detail_and_me_carry_each_photos_url(two_counties, log):
+    uploaded = _upload(two_counties, image_bytes("JPEG"))
+    client = _client(two_counties.users["specialist"])
 
     listed = client.get(URL).json()["results"][0]["photos"]
     detail = client.get(f"{URL}{LOG_UUID}/").json()["photos"]
@@ -299,8 +298,8 @@ def debug_urlconf(settings):
     clear_url_caches()
 
 
-def test_media_is_not_served_even_with_debug_on(world, log, debug_urlconf):
-    _upload(world, image_bytes("JPEG"))
+def test_media_is_not_served_even_with_debug_on(two_counties, log, debug_urlconf):
+    _upload(two_counties, image_bytes("JPEG"))
     stored = ServiceLogPhoto.objects.get().image.name
     map_file = "maps/job-1/village-coverage-340322-2026-11-29.png"
 
@@ -309,5 +308,5 @@ def test_media_is_not_served_even_with_debug_on(world, log, debug_urlconf):
     for path in (stored, map_file):
         assert Client().get(f"/media/{path}").status_code == 404
     signed_in = Client()
-    signed_in.force_login(world.users["specialist"])
+    signed_in.force_login(two_counties.users["specialist"])
     assert signed_in.get(f"/media/{stored}").status_code == 404

@@ -26,7 +26,7 @@ def credit_code(serial):
 
 
 @pytest.fixture
-def rows():
+def two_years_of_rows():
     county = County.objects.create(code="340321", name="怀远县", kind=County.Kind.COUNTY, city=default_city())
     County.objects.create(code="340371", name="蚌埠高新技术产业开发区", kind=County.Kind.ZONE, city=default_city())
     town = Town.objects.create(code="340321100", name="荆山镇", kind=Town.Kind.TOWN, county=county)
@@ -85,7 +85,7 @@ def figures_json(**options):
     return json.loads(out.getvalue())
 
 
-def test_all_years(rows, django_assert_num_queries):
+def test_all_years(two_years_of_rows, django_assert_num_queries):
     # specialists, honours, teams, enterprises, income, problems with countermeasures, verified
     # achievements (four new and awards in one pass), divisions
     with django_assert_num_queries(8):
@@ -98,7 +98,7 @@ def test_all_years(rows, django_assert_num_queries):
     assert figures_json() == figures
 
 
-def test_one_year(rows):
+def test_one_year(two_years_of_rows):
     assert figures_json(year="2022") == {
         "year": 2022, "specialists": 2, "college_student_specialists": 1, "excellent_specialists": 1, "teams": 1,
         "enterprises": 2, "farmer_income_increase_yuan": 1_250_001, "collective_income_increase_yuan": 300_000,
@@ -119,7 +119,7 @@ def test_an_empty_database_gives_zeros():
     }
 
 
-def test_text_form(rows):
+def test_text_form(two_years_of_rows):
     out = io.StringIO()
     with translation.override("en"):
         call_command("figures", year="2022", stdout=out)

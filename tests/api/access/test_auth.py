@@ -9,7 +9,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from specialists.access.models import UserRole
 from tests import factories as f
-from tests.api import keep_language  # noqa: F401 (an autouse fixture)
 from tests.api.test_errors import awaiting_translation
 
 pytestmark = pytest.mark.django_db

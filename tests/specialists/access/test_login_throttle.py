@@ -25,7 +25,7 @@ from specialists.access.throttle import (
 from tests import factories as f
 
 PASSWORD = "tepai-test-password"
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 class Clock:
@@ -42,7 +42,7 @@ class Clock:
 
 
 @pytest.fixture
-def clock():
+def fake_time():
     fake = Clock()
     with mock.patch("time.time", fake):
         yield fake
@@ -59,11 +59,11 @@ def fail(times, *, username="someone", address="192.0.2.10"):
 
 
 @pytest.fixture
-def user(db):
+def wang(db):
     return f.make_user(username="wang", password=PASSWORD)
 
 
-def test_the_attempt_after_the_limit_is_refused_before_the_password_is_checked(user):
+def test_the_attempt_after_the_limit_is_refused_before_the_password_is_checked(wang):
     fail(5, username="wang")
 
     with mock.patch.object(login_throttle, "authenticate") as authenticate, pytest.raises(LoginThrottled) as refused:
@@ -73,13 +73,13 @@ def test_the_attempt_after_the_limit_is_refused_before_the_password_is_checked(u
     assert refused.value.retry_after == settings.TEPAI_LOGIN_LOCKOUT_SECONDS == 900
 
 
-def test_other_accounts_from_the_same_address_are_not_affected(user):
+def test_other_accounts_from_the_same_address_are_not_affected(wang):
     fail(5, username="li")
 
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
 
 
-def test_case_and_surrounding_whitespace_share_one_counter(user):
+def test_case_and_surrounding_whitespace_share_one_counter(wang):
     fail(3, username="Wang ")
     fail(2, username=" WANG")
 
@@ -87,7 +87,7 @@ def test_case_and_surrounding_whitespace_share_one_counter(user):
         authenticate_throttled(request_from(), username="wang", password=PASSWORD)
 
 
-def test_an_account_that_does_not_exist_is_refused_the_same_way(db, clock):
+def test_an_account_that_does_not_exist_is_refused_the_same_way(db, fake_time):
     fail(5, username="nobody")
 
     with pytest.raises(LoginThrottled) as refused:
@@ -96,82 +96,82 @@ def test_an_account_that_does_not_exist_is_refused_the_same_way(db, clock):
     assert refused.value.retry_after == 900
 
 
-def test_a_success_clears_the_accounts_failures(user):
+def test_a_success_clears_the_accounts_failures(wang):
     fail(4, username="wang")
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
 
     # Without the reset these would be failures 5 to 8, and the 6th attempt refused.
     fail(4, username="wang")
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
 
 
-def test_the_address_limit_counts_failures_across_accounts(user):
+def test_the_address_limit_counts_failures_across_accounts(wang):
     for index in range(20):
         fail(1, username=f"guess{index}")
 
     with pytest.raises(LoginThrottled):
         authenticate_throttled(request_from(), username="wang", password=PASSWORD)
     # The account itself has no failures: from another address it signs in.
-    assert authenticate_throttled(request_from("198.51.100.7"), username="wang", password=PASSWORD) == user
+    assert authenticate_throttled(request_from("198.51.100.7"), username="wang", password=PASSWORD) == wang
 
 
-def test_a_success_does_not_clear_the_address_failures(user):
+def test_a_success_does_not_clear_the_address_failures(wang):
     for index in range(19):
         fail(1, username=f"guess{index}")
 
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
     fail(1, username="guess19")  # the 20th failure from this address
     with pytest.raises(LoginThrottled):
         authenticate_throttled(request_from(), username="guess20", password="wrong")
 
 
-def test_the_lock_expires_after_the_lockout(user, clock):
+def test_the_lock_expires_after_the_lockout(wang, fake_time):
     fail(5, username="wang")
 
-    clock.advance(899)
+    fake_time.advance(899)
     with pytest.raises(LoginThrottled) as refused:
         authenticate_throttled(request_from(), username="wang", password=PASSWORD)
     assert refused.value.retry_after == 1
 
-    clock.advance(2)
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    fake_time.advance(2)
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
 
 
 @override_settings(TEPAI_LOGIN_LOCKOUT_SECONDS=60)
-def test_the_lockout_setting_is_read_when_signing_in(user, clock):
+def test_the_lockout_setting_is_read_when_signing_in(wang, fake_time):
     fail(5, username="wang")
 
-    clock.advance(61)
+    fake_time.advance(61)
 
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
 
 
-def test_refused_attempts_do_not_extend_the_lock(user, clock):
+def test_refused_attempts_do_not_extend_the_lock(wang, fake_time):
     fail(5, username="wang")
 
     for _ in range(10):
-        clock.advance(60)
+        fake_time.advance(60)
         with pytest.raises(LoginThrottled):
             authenticate_throttled(request_from(), username="wang", password="wrong")
 
-    clock.advance(301)  # 901 s after the fifth failure
-    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+    fake_time.advance(301)  # 901 s after the fifth failure
+    assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
 
 
-def test_failures_are_counted_within_a_window_from_the_first(db, clock):
+def test_failures_are_counted_within_a_window_from_the_first(db, fake_time):
     fail(4, username="wang")
-    clock.advance(901)
+    fake_time.advance(901)
 
     # The window has closed: these are failures 1 to 5 of a new one.
     fail(5, username="wang")
 
 
-def test_the_failure_that_reaches_the_limit_locks_for_the_full_lockout(user, clock):
+def test_the_failure_that_reaches_the_limit_locks_for_the_full_lockout(wang, fake_time):
     fail(4, username="wang")
-    clock.advance(800)
+    fake_time.advance(800)
     fail(1, username="wang")  # fifth failure, 100 s before the window would have closed
 
-    clock.advance(200)
+    fake_time.advance(200)
     with pytest.raises(LoginThrottled) as refused:
         authenticate_throttled(request_from(), username="wang", password=PASSWORD)
 
@@ -274,7 +274,7 @@ import django
 django.setup()
 from django.test.utils import override_settings
 from specialists.access import throttle as login_throttle
-from tests.specialists.test_login_throttle import SlowFailingAuthenticate, attempt_concurrently, redis_caches
+from tests.specialists.access.test_login_throttle import SlowFailingAuthenticate, attempt_concurrently, redis_caches
 
 with override_settings(CACHES=redis_caches(os.environ["THROTTLE_KEY_PREFIX"])):
     authenticate = SlowFailingAuthenticate(seconds=0.2)
@@ -332,12 +332,12 @@ def test_the_limit_holds_across_processes_sharing_redis():
 
 
 @pytest.mark.services("redis")
-def test_the_counters_work_on_redis(user):
+def test_the_counters_work_on_redis(wang):
     prefix = f"tepai-test-{uuid.uuid4().hex}"
     with override_settings(CACHES=redis_caches(prefix)):
         try:
             fail(4, username="wang")
-            assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == user
+            assert authenticate_throttled(request_from(), username="wang", password=PASSWORD) == wang
             fail(5, username="wang")
             with pytest.raises(LoginThrottled) as refused:
                 authenticate_throttled(request_from(), username="wang", password=PASSWORD)

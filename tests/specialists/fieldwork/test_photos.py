@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import translation
 from PIL import ExifTags, Image, ImageFile
 
 from specialists.fieldwork.models import ServiceLogPhoto
@@ -20,22 +19,10 @@ from specialists.fieldwork.service_logs import ServiceLogPhotoConflict, service_
 from tests import factories as f
 from tests.concurrency import at_once
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages", "media")]
 
 LOG_UUID = uuid.UUID("0b7f3c52-8a4e-4d8e-9b61-2f5d3c9a1e44")
 PHOTO_UUID = uuid.UUID("d2a9e6f1-5c3b-4a7e-8f10-6b4c2d8e9a37")
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

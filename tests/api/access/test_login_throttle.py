@@ -9,15 +9,14 @@ from rest_framework.test import APIClient
 
 from specialists.access import throttle as login_throttle
 from tests import factories as f
-from tests.api import keep_language  # noqa: F401 (an autouse fixture)
-from tests.specialists.test_login_throttle import Clock, SlowFailingAuthenticate
+from tests.specialists.access.test_login_throttle import Clock, SlowFailingAuthenticate
 
 PASSWORD = "tepai-test-password"
 TOKEN = "/api/v1/auth/token/"
 
 
 @pytest.fixture
-def clock():
+def fake_time():
     fake = Clock()  # 2023-11-14 22:13:20 UTC, 06:13:20 in Asia/Shanghai
     with mock.patch("time.time", fake):
         yield fake
@@ -94,12 +93,12 @@ def test_without_the_proxy_setting_a_forwarded_address_is_ignored(wang):
     assert obtain("wang", PASSWORD, **{"X-Forwarded-For": "203.0.113.99"}).status_code == 429
 
 
-def test_the_lock_expires(wang, clock):
+def test_the_lock_expires(wang, fake_time):
     fail(5)
-    clock.advance(600)
+    fake_time.advance(600)
     assert obtain("wang", PASSWORD)["Retry-After"] == "300"
 
-    clock.advance(301)
+    fake_time.advance(301)
 
     assert obtain("wang", PASSWORD).status_code == 200
 
@@ -120,7 +119,7 @@ def test_a_success_resets_the_account(wang):
         ("en", "Too many failed sign-in attempts. Try again after 06:28."),
     ],
 )
-def test_the_message_is_in_the_requests_language(wang, clock, language, message):
+def test_the_message_is_in_the_requests_language(wang, fake_time, language, message):
     fail(5)
 
     response = obtain("wang", PASSWORD, language=language)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from specialists.fieldwork.achievements import (
@@ -29,10 +29,10 @@ from specialists.people.models import Specialist
 from specialists.reports.figures import headline_figures
 from tests import factories as f
 from tests.concurrency import at_once
-from tests.specialists.test_photos import camera_exif, image_bytes
+from tests.specialists.fieldwork.test_photos import camera_exif, image_bytes
 from villages.errors import NotAllowed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages", "media")]
 
 Kind = Achievement.Kind
 UUID = uuid.UUID("5d0f7a3e-1b2c-4d5e-8f90-a1b2c3d4e5f6")
@@ -41,25 +41,13 @@ DAY = datetime.date(2023, 6, 1)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 @pytest.fixture
 def assignment():
     return f.make_village_assignment(start_date=datetime.date(2023, 3, 1))
 
 
 @pytest.fixture
-def coordinator(assignment):
+def county_coordinator(assignment):
     """A coordinator of the county-level unit the specialist serves in."""
     return f.make_user_role(role=UserRole.Role.COORDINATOR, county=assignment.village.town.county).user
 
@@ -244,16 +232,16 @@ def test_a_bad_uuid_and_an_unknown_kind_are_refused(assignment):
 
 # --- reviewing ----------------------------------------------------------------------------------
 
-def test_verifying_an_income_increase_adds_it_to_the_years_row(assignment, coordinator):
+def test_verifying_an_income_increase_adds_it_to_the_years_row(assignment, county_coordinator):
     existing = f.make_income_increase(specialist=assignment.specialist, year=2023, farmer_yuan=1_000, collective_yuan=7)
     farmer, _ = submit(assignment, kind=Kind.FARMER_INCOME, amount_yuan=120_000)
     collective, _ = submit(assignment, uuid=uuid.uuid4(), kind=Kind.COLLECTIVE_INCOME, amount_yuan=30_000)
     assert headline_figures(year=2023)["farmer_income_increase_yuan"] == 1_000  # submitted: not counted yet
 
-    verified = achievement_verify(achievement=farmer, reviewer=coordinator)
-    achievement_verify(achievement=collective, reviewer=coordinator)
+    verified = achievement_verify(achievement=farmer, reviewer=county_coordinator)
+    achievement_verify(achievement=collective, reviewer=county_coordinator)
 
-    assert (verified.status, verified.reviewed_by) == ("verified", coordinator)
+    assert (verified.status, verified.reviewed_by) == ("verified", county_coordinator)
     assert verified.reviewed_at is not None
     assert (fresh(existing).farmer_yuan, existing.collective_yuan) == (121_000, 30_007)
     assert IncomeIncrease.objects.count() == 1
@@ -261,21 +249,21 @@ def test_verifying_an_income_increase_adds_it_to_the_years_row(assignment, coord
     assert (figures["farmer_income_increase_yuan"], figures["collective_income_increase_yuan"]) == (121_000, 30_007)
 
 
-def test_verifying_an_income_increase_makes_the_years_row_when_missing(assignment, coordinator):
+def test_verifying_an_income_increase_makes_the_years_row_when_missing(assignment, county_coordinator):
     achievement, _ = submit(assignment, kind=Kind.COLLECTIVE_INCOME, amount_yuan=45_000, date=datetime.date(2023, 1, 5), year=2022)
 
-    achievement_verify(achievement=achievement, reviewer=coordinator)
+    achievement_verify(achievement=achievement, reviewer=county_coordinator)
 
     row = IncomeIncrease.objects.get()
     assert (row.specialist, row.year, row.farmer_yuan, row.collective_yuan) == (assignment.specialist, 2022, 0, 45_000)
 
 
-def test_verifying_an_economic_entity_registers_it(assignment, coordinator):
+def test_verifying_an_economic_entity_registers_it(assignment, county_coordinator):
     industry = f.make_industry()
     achievement, _ = submit(assignment, industry=industry, **enterprise_fields())
     assert headline_figures()["enterprises"] == 0
 
-    verified = achievement_verify(achievement=achievement, reviewer=coordinator)
+    verified = achievement_verify(achievement=achievement, reviewer=county_coordinator)
 
     enterprise = Enterprise.objects.get()
     assert verified.enterprise == enterprise
@@ -288,19 +276,19 @@ def test_verifying_an_economic_entity_registers_it(assignment, coordinator):
     assert headline_figures()["enterprises"] == 1
 
 
-def test_an_economic_entity_registered_meanwhile_refuses_the_verification(assignment, coordinator):
+def test_an_economic_entity_registered_meanwhile_refuses_the_verification(assignment, county_coordinator):
     achievement, _ = submit(assignment, **enterprise_fields())
     f.make_enterprise(credit_code=achievement.enterprise_credit_code)
 
     with pytest.raises(ValidationError) as caught:
-        achievement_verify(achievement=achievement, reviewer=coordinator)
+        achievement_verify(achievement=achievement, reviewer=county_coordinator)
 
     assert list(caught.value.message_dict) == ["enterprise_credit_code"]
     assert fresh(achievement).status == "submitted" and achievement.enterprise is None
     assert Enterprise.objects.count() == 1
 
 
-def test_four_new_and_awards_count_once_verified_by_their_year(assignment, coordinator):
+def test_four_new_and_awards_count_once_verified_by_their_year(assignment, county_coordinator):
     variety, _ = submit(assignment)
     mode, _ = submit(assignment, uuid=uuid.uuid4(), kind=Kind.FOUR_NEW_MODE, date=datetime.date(2023, 1, 2), year=2022)
     award, _ = submit(assignment, uuid=uuid.uuid4(), kind=Kind.AWARD, award_body="蚌埠市人民政府", award_level="city")
@@ -308,8 +296,8 @@ def test_four_new_and_awards_count_once_verified_by_their_year(assignment, coord
     rejected, _ = submit(assignment, uuid=uuid.uuid4(), kind=Kind.FOUR_NEW_EQUIPMENT)
 
     for achievement in (variety, mode, award):
-        achievement_verify(achievement=achievement, reviewer=coordinator)
-    achievement_reject(achievement=rejected, reviewer=coordinator, reason="材料不足")
+        achievement_verify(achievement=achievement, reviewer=county_coordinator)
+    achievement_reject(achievement=rejected, reviewer=county_coordinator, reason="材料不足")
 
     assert {k: headline_figures()[k] for k in ("four_new_achievements", "awards")} == {"four_new_achievements": 2, "awards": 1}
     assert {k: headline_figures(year=2023)[k] for k in ("four_new_achievements", "awards")} == {"four_new_achievements": 1, "awards": 1}
@@ -317,55 +305,55 @@ def test_four_new_and_awards_count_once_verified_by_their_year(assignment, coord
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
-def test_a_rejection_needs_a_reason(assignment, coordinator, reason):
+def test_a_rejection_needs_a_reason(assignment, county_coordinator, reason):
     achievement, _ = submit(assignment)
 
     with pytest.raises(ValidationError) as caught:
-        achievement_reject(achievement=achievement, reviewer=coordinator, reason=reason)
+        achievement_reject(achievement=achievement, reviewer=county_coordinator, reason=reason)
 
     assert caught.value.message_dict == {"reason": ["Give the reason for the rejection; the specialist will read it."]}
     assert fresh(achievement).status == "submitted"
 
 
-def test_a_rejection_keeps_its_reason_and_never_counts(assignment, coordinator):
+def test_a_rejection_keeps_its_reason_and_never_counts(assignment, county_coordinator):
     achievement, _ = submit(assignment, kind=Kind.FARMER_INCOME, amount_yuan=80_000)
 
-    rejected = achievement_reject(achievement=achievement, reviewer=coordinator, reason="  缺少收入证明  ")
+    rejected = achievement_reject(achievement=achievement, reviewer=county_coordinator, reason="  缺少收入证明  ")
 
-    assert (fresh(rejected).status, rejected.reject_reason, rejected.reviewed_by) == ("rejected", "缺少收入证明", coordinator)
+    assert (fresh(rejected).status, rejected.reject_reason, rejected.reviewed_by) == ("rejected", "缺少收入证明", county_coordinator)
     assert not IncomeIncrease.objects.exists()
     with pytest.raises(AchievementReviewed, match="This achievement was already rejected on "):
-        achievement_verify(achievement=achievement, reviewer=coordinator)
+        achievement_verify(achievement=achievement, reviewer=county_coordinator)
     assert not IncomeIncrease.objects.exists()
 
 
-def test_a_reason_is_bounded(assignment, coordinator):
+def test_a_reason_is_bounded(assignment, county_coordinator):
     achievement, _ = submit(assignment)
     with pytest.raises(ValidationError) as caught:
-        achievement_reject(achievement=achievement, reviewer=coordinator, reason="理" * 1001)
+        achievement_reject(achievement=achievement, reviewer=county_coordinator, reason="理" * 1001)
     assert caught.value.message_dict == {"reason": ["The reason is 1001 characters long; at most 1000 are allowed."]}
 
 
-def test_a_second_verification_is_refused_and_counts_nothing(assignment, coordinator):
+def test_a_second_verification_is_refused_and_counts_nothing(assignment, county_coordinator):
     achievement, _ = submit(assignment, kind=Kind.FARMER_INCOME, amount_yuan=80_000)
-    achievement_verify(achievement=achievement, reviewer=coordinator)
+    achievement_verify(achievement=achievement, reviewer=county_coordinator)
 
     # The caller's copy still says "submitted": the service reads the row again under its lock.
     with pytest.raises(AchievementReviewed, match="This achievement was already verified on "):
-        achievement_verify(achievement=achievement, reviewer=coordinator)
+        achievement_verify(achievement=achievement, reviewer=county_coordinator)
     with pytest.raises(AchievementReviewed):
-        achievement_reject(achievement=achievement, reviewer=coordinator, reason="重复")
+        achievement_reject(achievement=achievement, reviewer=county_coordinator, reason="重复")
 
     assert IncomeIncrease.objects.get().farmer_yuan == 80_000
     assert fresh(achievement).status == "verified"
 
 
-def test_a_rejected_achievement_is_resubmitted_under_a_new_uuid(assignment, coordinator):
+def test_a_rejected_achievement_is_resubmitted_under_a_new_uuid(assignment, county_coordinator):
     first, _ = submit(assignment)
-    achievement_reject(achievement=first, reviewer=coordinator, reason="请补充照片")
+    achievement_reject(achievement=first, reviewer=county_coordinator, reason="请补充照片")
 
     again, created = submit(assignment, uuid=uuid.uuid4(), description="推广新品种 300 亩，附现场照片")
-    achievement_verify(achievement=again, reviewer=coordinator)
+    achievement_verify(achievement=again, reviewer=county_coordinator)
 
     assert created
     assert sorted(Achievement.objects.values_list("status", flat=True)) == ["rejected", "verified"]
@@ -434,10 +422,10 @@ def test_a_pdf_is_stored_as_sent(assignment, media):
     assert evidence.file.name.endswith(".pdf")
 
 
-def test_a_retried_upload_returns_the_stored_file_even_after_review(assignment, coordinator):
+def test_a_retried_upload_returns_the_stored_file_even_after_review(assignment, county_coordinator):
     achievement, _ = submit(assignment)
     first, _ = add(achievement, PDF)
-    achievement_verify(achievement=achievement, reviewer=coordinator)
+    achievement_verify(achievement=achievement, reviewer=county_coordinator)
 
     again, created = add(achievement, PDF)
 
@@ -456,9 +444,9 @@ def test_the_same_evidence_uuid_with_another_file_is_a_conflict(assignment):
         add(other, PDF)
 
 
-def test_new_evidence_is_refused_once_reviewed(assignment, coordinator, media):
+def test_new_evidence_is_refused_once_reviewed(assignment, county_coordinator, media):
     achievement, _ = submit(assignment)
-    achievement_reject(achievement=achievement, reviewer=coordinator, reason="材料不足")
+    achievement_reject(achievement=achievement, reviewer=county_coordinator, reason="材料不足")
 
     with pytest.raises(AchievementReviewed, match="This achievement was already reviewed; no evidence can be added to it."):
         add(achievement, PDF)

@@ -16,7 +16,6 @@ from specialists.coverage.queries import coverage_for
 from specialists.access.models import UserRole
 from specialists.people.models import Specialist
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from villages import geometry
 from villages.models import County, Village
 
@@ -38,7 +37,7 @@ def cell(i, row=0):
     return geometry.to_wkb(box(117.0 + 0.02 * i, 32.9 + 0.02 * row, 117.0 + 0.02 * (i + 1), 32.9 + 0.02 * (row + 1)))
 
 
-class Map:
+class GeoJSONGeography:
     """One county with a town of villages in every coverage situation, and a development zone."""
 
     def __init__(self):
@@ -66,13 +65,8 @@ class Map:
 
 
 @pytest.fixture
-def city():
-    return Map()
-
-
-@pytest.fixture
-def leader():
-    return f.make_user_role(role=UserRole.Role.LEADER).user
+def geojson_geography():
+    return GeoJSONGeography()
 
 
 def _features(response):
@@ -80,7 +74,7 @@ def _features(response):
     return {feature["id"]: feature for feature in response.json()["features"]}
 
 
-def test_villages_come_with_their_coverage_status_and_place(city, leader):
+def test_villages_come_with_their_coverage_status_and_place(geojson_geography, leader):
     response = _client(leader).get(VILLAGES, {"as_of": AS_OF.isoformat(), "county": "340321"})
 
     body = response.json()
@@ -106,7 +100,7 @@ def test_villages_come_with_their_coverage_status_and_place(city, leader):
     }
 
 
-def test_statuses_agree_with_the_coverage_report(city, leader):
+def test_statuses_agree_with_the_coverage_report(geojson_geography, leader):
     features = _features(_client(leader).get(VILLAGES, {"as_of": AS_OF.isoformat()}))
 
     report = coverage_for(as_of=AS_OF)
@@ -116,13 +110,13 @@ def test_statuses_agree_with_the_coverage_report(city, leader):
     assert sum(s in ("covered", "at_risk") for s in statuses.values()) == report.total.villages_covered
 
 
-def test_a_village_without_a_boundary_has_a_null_geometry(city, leader):
+def test_a_village_without_a_boundary_has_a_null_geometry(geojson_geography, leader):
     features = _features(_client(leader).get(VILLAGES, {"town": "340321100"}))
 
     assert features["340321100205"]["geometry"] is None
 
 
-def test_kind_picks_villages_or_communities(city, leader):
+def test_kind_picks_villages_or_communities(geojson_geography, leader):
     client = _client(leader)
 
     villages = _features(client.get(VILLAGES, {"kind": "village", "county": "340321"}))
@@ -190,7 +184,7 @@ def test_malformed_parameters_are_400_naming_them(leader, params, field):
     assert list(response.json()["fields"]) == [field]
 
 
-def test_json_is_served_when_asked_for(city, leader):
+def test_json_is_served_when_asked_for(geojson_geography, leader):
     response = _client(leader, Accept="application/json").get(VILLAGES, {"town": "340321100"})
 
     assert response.status_code == 200
@@ -198,7 +192,7 @@ def test_json_is_served_when_asked_for(city, leader):
     assert response.json()["type"] == "FeatureCollection"
 
 
-def test_town_and_county_outlines_fill_in_what_is_not_stored(city, leader):
+def test_town_and_county_outlines_fill_in_what_is_not_stored(geojson_geography, leader):
     client = _client(leader)
 
     towns = _features(client.get(TOWNS))
@@ -228,36 +222,36 @@ SCOPES = {
 
 @pytest.mark.parametrize("route", [VILLAGES, TOWNS, COUNTIES])
 @pytest.mark.parametrize("role", list(SCOPES))
-def test_each_role_gets_the_divisions_of_its_scope(world, role, route):
-    features = _features(_client(world.users[role]).get(route))
+def test_each_role_gets_the_divisions_of_its_scope(two_counties, role, route):
+    features = _features(_client(two_counties.users[role]).get(route))
 
-    sides = {side: getattr(world, side) for side in SCOPES[role]}
+    sides = {side: getattr(two_counties, side) for side in SCOPES[role]}
     thing = {VILLAGES: "village", TOWNS: "town", COUNTIES: "county"}[route]
     assert set(features) == {getattr(side, thing).code for side in sides.values()}
 
 
 @pytest.mark.parametrize("route", [VILLAGES, TOWNS, COUNTIES])
-def test_a_county_role_naming_another_county_or_its_town_gets_404(world, route):
-    client = _client(world.users["county_coordinator"])
+def test_a_county_role_naming_another_county_or_its_town_gets_404(two_counties, route):
+    client = _client(two_counties.users["county_coordinator"])
 
-    assert client.get(route, {"county": world.wuhe.county.code}).status_code == 404
-    assert client.get(route, {"town": world.wuhe.town.code}).status_code == 404
+    assert client.get(route, {"county": two_counties.wuhe.county.code}).status_code == 404
+    assert client.get(route, {"town": two_counties.wuhe.town.code}).status_code == 404
     assert client.get(route, {"county": "999999"}).status_code == 404  # the same answer as a code that does not exist
-    assert set(_features(client.get(route, {"county": world.huaiyuan.county.code}))) <= {
-        world.huaiyuan.county.code, world.huaiyuan.town.code, world.huaiyuan.village.code,
+    assert set(_features(client.get(route, {"county": two_counties.huaiyuan.county.code}))) <= {
+        two_counties.huaiyuan.county.code, two_counties.huaiyuan.town.code, two_counties.huaiyuan.village.code,
     }
 
 
-def test_a_town_outside_the_county_named_is_404(world):
-    response = _client(world.users["city_coordinator"]).get(VILLAGES, {"county": world.huaiyuan.county.code, "town": world.wuhe.town.code})
+def test_a_town_outside_the_county_named_is_404(two_counties):
+    response = _client(two_counties.users["city_coordinator"]).get(VILLAGES, {"county": two_counties.huaiyuan.county.code, "town": two_counties.wuhe.town.code})
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
 
 
 @pytest.mark.parametrize("route", [VILLAGES, TOWNS, COUNTIES])
-def test_no_role_is_403_and_anonymous_401(world, route):
-    assert _client(world.users["no_role"]).get(route).status_code == 403
+def test_no_role_is_403_and_anonymous_401(two_counties, route):
+    assert _client(two_counties.users["no_role"]).get(route).status_code == 403
     assert APIClient().get(route).status_code == 401
 
 

@@ -15,17 +15,10 @@ from rest_framework.test import APIClient
 from specialists.access.models import UserRole
 from specialists.coverage.models import MapJob
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
+from tests.api import build_two_counties
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 URL = "/api/v1/map-jobs/"
-
-
-@pytest.fixture(autouse=True)
-def media_root(request, settings, tmp_path):
-    # Not for the real worker's test: the worker writes where the session's settings say.
-    if request.node.get_closest_marker("services") is None:
-        settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _client(user):
@@ -40,23 +33,23 @@ def _post(user, payload, status=201):
     return response.json()
 
 
-def test_a_job_is_recorded_queued_with_what_was_asked(world):
-    body = _post(world.users["city_coordinator"], {"kind": "villages", "format": "png", "as_of": "2023-06-15",
-                                                    "town": world.wuhe.town.code})
+def test_a_job_is_recorded_queued_with_what_was_asked(two_counties):
+    body = _post(two_counties.users["city_coordinator"], {"kind": "villages", "format": "png", "as_of": "2023-06-15",
+                                                          "town": two_counties.wuhe.town.code})
 
     job = MapJob.objects.get()
     assert body == {
         "id": job.pk, "kind": "villages", "format": "png", "as_of": "2023-06-15",
         "province": "34", "province_name": "安徽省", "city": "3403", "city_name": "蚌埠市",
-        "county": world.wuhe.county.code, "county_name": "五河县", "town": world.wuhe.town.code, "town_name": "五河县镇",
+        "county": two_counties.wuhe.county.code, "county_name": "五河县", "town": two_counties.wuhe.town.code, "town_name": "五河县镇",
         "status": "queued", "progress": 0, "error": None, "created_at": body["created_at"], "finished_at": None, "download_url": None,
     }
-    assert job.requested_by == world.users["city_coordinator"]
+    assert job.requested_by == two_counties.users["city_coordinator"]
 
 
 @pytest.mark.clock
-def test_defaults_are_a_png_village_map_of_today_for_the_whole_city(world):
-    body = _post(world.users["leader_city"], {})
+def test_defaults_are_a_png_village_map_of_today_for_the_whole_city(two_counties):
+    body = _post(two_counties.users["leader_city"], {})
 
     # Today in the site's zone, as the API reckons it; date.today() is the process's zone, which
     # is the site's only because Django sets TZ.
@@ -64,8 +57,8 @@ def test_defaults_are_a_png_village_map_of_today_for_the_whole_city(world):
         "villages", "png", timezone.localdate().isoformat(), None, None)
 
 
-def test_a_job_made_on_commit_is_polled_to_done_and_downloaded(world, django_capture_on_commit_callbacks):
-    user = world.users["county_coordinator"]
+def test_a_job_made_on_commit_is_polled_to_done_and_downloaded(two_counties, django_capture_on_commit_callbacks):
+    user = two_counties.users["county_coordinator"]
     with django_capture_on_commit_callbacks(execute=True):
         created = _post(user, {"format": "geojson", "as_of": "2023-06-15"})
 
@@ -80,11 +73,11 @@ def test_a_job_made_on_commit_is_polled_to_done_and_downloaded(world, django_cap
     assert download["Content-Disposition"] == 'attachment; filename="village-coverage-349321-2023-06-15.geojson"'
     layer = json.loads(b"".join(download.streaming_content))
     # A county role's map is of its own unit.
-    assert [feature["properties"]["code"] for feature in layer["features"]] == [world.huaiyuan.village.code]
+    assert [feature["properties"]["code"] for feature in layer["features"]] == [two_counties.huaiyuan.village.code]
 
 
-def test_a_png_map_is_downloaded_as_an_image(world, django_capture_on_commit_callbacks):
-    user = world.users["leader_wuhe"]  # leaders ask for maps too: a map changes no data
+def test_a_png_map_is_downloaded_as_an_image(two_counties, django_capture_on_commit_callbacks):
+    user = two_counties.users["leader_wuhe"]  # leaders ask for maps too: a map changes no data
     with django_capture_on_commit_callbacks(execute=True):
         created = _post(user, {"format": "png", "as_of": "2023-06-15"})
 
@@ -94,8 +87,8 @@ def test_a_png_map_is_downloaded_as_an_image(world, django_capture_on_commit_cal
     assert Image.open(io.BytesIO(b"".join(download.streaming_content))).size[0] > 400
 
 
-def test_a_done_job_whose_file_is_gone_answers_404(world, django_capture_on_commit_callbacks):
-    user = world.users["leader_wuhe"]
+def test_a_done_job_whose_file_is_gone_answers_404(two_counties, django_capture_on_commit_callbacks):
+    user = two_counties.users["leader_wuhe"]
     with django_capture_on_commit_callbacks(execute=True):
         created = _post(user, {"format": "png", "as_of": "2023-06-15"})
     job = MapJob.objects.get(pk=created["id"])
@@ -106,8 +99,8 @@ def test_a_done_job_whose_file_is_gone_answers_404(world, django_capture_on_comm
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
-def test_a_job_not_made_yet_answers_409_on_download(world):
-    user = world.users["city_coordinator"]
+def test_a_job_not_made_yet_answers_409_on_download(two_counties):
+    user = two_counties.users["city_coordinator"]
     created = _post(user, {"format": "svg"})  # never committed in this test, so never run
 
     response = _client(user).get(f"{URL}{created['id']}/download/")
@@ -116,8 +109,8 @@ def test_a_job_not_made_yet_answers_409_on_download(world):
     assert response.json()["message"] == "This map is not made yet (0% done); try again shortly."
 
 
-def test_a_failed_job_says_why_and_answers_409_on_download(world):
-    user = world.users["city_coordinator"]
+def test_a_failed_job_says_why_and_answers_409_on_download(two_counties):
+    user = two_counties.users["city_coordinator"]
     job = f.make_map_job(requested_by=user, status=MapJob.Status.FAILED, error="no CJK font")
 
     client = _client(user)
@@ -128,61 +121,61 @@ def test_a_failed_job_says_why_and_answers_409_on_download(world):
 
 # --- Scope --------------------------------------------------------------------------------------------------------
 
-def test_a_county_role_cannot_name_another_unit_or_its_town(world):
-    user = world.users["county_coordinator"]
+def test_a_county_role_cannot_name_another_unit_or_its_town(two_counties):
+    user = two_counties.users["county_coordinator"]
 
-    assert list(_post(user, {"county": world.wuhe.county.code}, status=400)["fields"]) == ["county"]
-    assert list(_post(user, {"town": world.wuhe.town.code}, status=400)["fields"]) == ["town"]
+    assert list(_post(user, {"county": two_counties.wuhe.county.code}, status=400)["fields"]) == ["county"]
+    assert list(_post(user, {"town": two_counties.wuhe.town.code}, status=400)["fields"]) == ["town"]
     # The same answer as for a code that does not exist.
     assert list(_post(user, {"county": "999999"}, status=400)["fields"]) == ["county"]
     assert MapJob.objects.count() == 0
-    assert _post(user, {"town": world.huaiyuan.town.code})["county"] == world.huaiyuan.county.code
+    assert _post(user, {"town": two_counties.huaiyuan.town.code})["county"] == two_counties.huaiyuan.county.code
 
 
-def test_the_industry_map_of_the_whole_city_is_not_for_county_roles(world):
-    body = _post(world.users["leader_wuhe"], {"kind": "industries"}, status=422)
+def test_the_industry_map_of_the_whole_city_is_not_for_county_roles(two_counties):
+    body = _post(two_counties.users["leader_wuhe"], {"kind": "industries"}, status=422)
 
     assert list(body["fields"]) == ["kind"]
-    assert _post(world.users["leader_city"], {"kind": "industries"})["county"] is None
-    assert _post(world.users["specialist"], {"kind": "industries"})["kind"] == "industries"
+    assert _post(two_counties.users["leader_city"], {"kind": "industries"})["county"] is None
+    assert _post(two_counties.users["specialist"], {"kind": "industries"})["kind"] == "industries"
 
 
-def test_the_industry_map_takes_no_unit_and_a_town_must_be_in_the_unit_named(world):
-    user = world.users["city_coordinator"]
+def test_the_industry_map_takes_no_unit_and_a_town_must_be_in_the_unit_named(two_counties):
+    user = two_counties.users["city_coordinator"]
 
     # The map rules and the place resolver refuse these, as for the pages and the command: a rule (422),
     # a town not in the unit named (404, like one that does not exist).
-    assert list(_post(user, {"kind": "industries", "county": world.wuhe.county.code}, status=422)["fields"]) == ["kind"]
-    assert list(_post(user, {"county": world.huaiyuan.county.code, "town": world.wuhe.town.code}, status=404)["fields"]) == ["town"]
+    assert list(_post(user, {"kind": "industries", "county": two_counties.wuhe.county.code}, status=422)["fields"]) == ["kind"]
+    assert list(_post(user, {"county": two_counties.huaiyuan.county.code, "town": two_counties.wuhe.town.code}, status=404)["fields"]) == ["town"]
     assert list(_post(user, {"format": "jpeg"}, status=400)["fields"]) == ["format"]
     assert list(_post(user, {"as_of": "9999-12-31"}, status=400)["fields"]) == ["as_of"]
 
 
-def test_a_specialist_asks_for_maps_of_any_division(world):
-    body = _post(world.users["specialist"], {"town": world.wuhe.town.code})
+def test_a_specialist_asks_for_maps_of_any_division(two_counties):
+    body = _post(two_counties.users["specialist"], {"town": two_counties.wuhe.town.code})
 
-    assert body["town"] == world.wuhe.town.code
+    assert body["town"] == two_counties.wuhe.town.code
 
 
-def test_each_user_sees_only_their_own_jobs(world):
-    mine = f.make_map_job(requested_by=world.users["county_coordinator"], county=world.huaiyuan.county)
-    theirs = f.make_map_job(requested_by=world.users["leader_wuhe"], county=world.wuhe.county, town=world.wuhe.town,
+def test_each_user_sees_only_their_own_jobs(two_counties):
+    mine = f.make_map_job(requested_by=two_counties.users["county_coordinator"], county=two_counties.huaiyuan.county)
+    theirs = f.make_map_job(requested_by=two_counties.users["leader_wuhe"], county=two_counties.wuhe.county, town=two_counties.wuhe.town,
                             status=MapJob.Status.DONE, result="maps/job-x/village-coverage.png")
-    client = _client(world.users["county_coordinator"])
+    client = _client(two_counties.users["county_coordinator"])
 
     listed = client.get(URL).json()
 
     assert [job["id"] for job in listed["results"]] == [mine.pk]
     assert client.get(f"{URL}{theirs.pk}/").status_code == 404
     assert client.get(f"{URL}{theirs.pk}/download/").status_code == 404
-    assert [job["id"] for job in _client(world.users["city_coordinator"]).get(URL).json()["results"]] == []
+    assert [job["id"] for job in _client(two_counties.users["city_coordinator"]).get(URL).json()["results"]] == []
 
 
-def test_a_user_moved_to_a_county_no_longer_reaches_their_city_maps(world):
-    user = world.users["leader_city"]
+def test_a_user_moved_to_a_county_no_longer_reaches_their_city_maps(two_counties):
+    user = two_counties.users["leader_city"]
     city_map = f.make_map_job(requested_by=user)
     role = UserRole.objects.get(user=user)
-    role.county = world.wuhe.county
+    role.county = two_counties.wuhe.county
     role.save()
 
     client = _client(get_user_model().objects.get(pk=user.pk))
@@ -191,14 +184,14 @@ def test_a_user_moved_to_a_county_no_longer_reaches_their_city_maps(world):
     assert client.get(f"{URL}{city_map.pk}/").status_code == 404
 
 
-def test_no_role_is_403_and_anonymous_401(world):
-    assert _client(world.users["no_role"]).get(URL).status_code == 403
-    assert _client(world.users["no_role"]).post(URL, {}, format="json").status_code == 403
+def test_no_role_is_403_and_anonymous_401(two_counties):
+    assert _client(two_counties.users["no_role"]).get(URL).status_code == 403
+    assert _client(two_counties.users["no_role"]).post(URL, {}, format="json").status_code == 403
     assert APIClient().post(URL, {}, format="json").status_code == 401
 
 
-def test_a_job_cannot_be_changed_or_deleted(world):
-    user = world.users["city_coordinator"]
+def test_a_job_cannot_be_changed_or_deleted(two_counties):
+    user = two_counties.users["city_coordinator"]
     job = f.make_map_job(requested_by=user)
 
     for method in ("put", "patch", "delete"):
@@ -207,10 +200,10 @@ def test_a_job_cannot_be_changed_or_deleted(world):
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_the_list_costs_the_same_queries_for_1_and_50_jobs(world, rows):
-    user = world.users["county_coordinator"]
+def test_the_list_costs_the_same_queries_for_1_and_50_jobs(two_counties, rows):
+    user = two_counties.users["county_coordinator"]
     for _ in range(rows):
-        f.make_map_job(requested_by=user, county=world.huaiyuan.county, town=world.huaiyuan.town)
+        f.make_map_job(requested_by=user, county=two_counties.huaiyuan.county, town=two_counties.huaiyuan.town)
     client = APIClient()
     client.force_authenticate(get_user_model().objects.get(pk=user.pk))
 
@@ -226,8 +219,8 @@ def test_the_list_costs_the_same_queries_for_1_and_50_jobs(world, rows):
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_makes_the_map_that_the_api_polls_and_serves(live_celery_worker):
-    world = build_world()
-    user = world.users["county_coordinator"]
+    two_counties = build_two_counties()
+    user = two_counties.users["county_coordinator"]
     client = _client(user)
 
     created = client.post(URL, {"format": "png", "as_of": "2023-06-15"}, format="json").json()

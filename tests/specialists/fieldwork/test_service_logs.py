@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from shapely.geometry import box
 
 from specialists.fieldwork.models import ServiceLog
@@ -17,7 +17,7 @@ from specialists.fieldwork.service_logs import ServiceLogConflict, service_log_r
 from tests import factories as f
 from villages import coordinates, geometry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 WHEN = datetime.datetime(2023, 6, 1, 9, 30, tzinfo=SHANGHAI)
@@ -25,12 +25,6 @@ WHEN = datetime.datetime(2023, 6, 1, 9, 30, tzinfo=SHANGHAI)
 SQUARE = box(117.20, 32.95, 117.21, 32.96)
 INSIDE = {"lon": 117.205, "lat": 32.955, "accuracy_m": 12.5, "crs": "WGS84"}
 M_PER_DEG_LON = 93_408
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from villages.places import Place
 from specialists.access.models import UserRole
 from specialists.people.models import Specialist
 from tests import factories as f
-from tests.api import build_world, keep_language  # noqa: F401 (an autouse fixture)
 from villages.models import County, Village
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +34,7 @@ def _get(user, url, params=None, status=200):
     return response.json()
 
 
-class City:
+class CoverageCounties:
     """Two county-level units: 怀远县 with villages in every situation and two key industries, 五河县 with one gap each."""
 
     def __init__(self):
@@ -62,18 +61,13 @@ class City:
 
 
 @pytest.fixture
-def city():
-    return City()
+def coverage_counties():
+    return CoverageCounties()
 
 
 @pytest.fixture
-def leader():
-    return f.make_user_role(role=UserRole.Role.LEADER).user
-
-
-@pytest.fixture
-def huaiyuan_coordinator(city):
-    return f.make_user_role(role=UserRole.Role.COORDINATOR, county=city.huaiyuan).user
+def huaiyuan_coordinator(coverage_counties):
+    return f.make_user_role(role=UserRole.Role.COORDINATOR, county=coverage_counties.huaiyuan).user
 
 
 def _villages(total, covered, at_risk):
@@ -87,7 +81,7 @@ def _industries(total, covered):
 
 # --- Summary -----------------------------------------------------------------------------------------------------
 
-def test_the_city_summary_has_totals_and_a_row_per_county_level_unit(city, leader):
+def test_the_city_summary_has_totals_and_a_row_per_county_level_unit(coverage_counties, leader):
     body = _get(leader, SUMMARY, {"as_of": AS_OF.isoformat()})
 
     assert body == {
@@ -105,7 +99,7 @@ def test_the_city_summary_has_totals_and_a_row_per_county_level_unit(city, leade
     }
 
 
-def test_by_town_adds_the_towns(city, leader):
+def test_by_town_adds_the_towns(coverage_counties, leader):
     body = _get(leader, SUMMARY, {"as_of": AS_OF.isoformat(), "by": "town"})
 
     assert body["towns"] == [
@@ -114,15 +108,15 @@ def test_by_town_adds_the_towns(city, leader):
     ]
 
 
-def test_the_summary_agrees_with_coverage_for(city, leader):
+def test_the_summary_agrees_with_coverage_for(coverage_counties, leader):
     body = _get(leader, SUMMARY, {"as_of": AS_OF.isoformat(), "county": "340321"})
 
-    report = coverage_for(as_of=AS_OF, place=Place(city.huaiyuan)).as_dict()
+    report = coverage_for(as_of=AS_OF, place=Place(coverage_counties.huaiyuan)).as_dict()
     # The one shape: every key of the summary is the report's, with the same value.
     assert {key: value for key, value in report.items() if key in body} == body
 
 
-def test_a_county_role_gets_its_own_unit_with_its_towns(city, huaiyuan_coordinator):
+def test_a_county_role_gets_its_own_unit_with_its_towns(coverage_counties, huaiyuan_coordinator):
     body = _get(huaiyuan_coordinator, SUMMARY, {"as_of": AS_OF.isoformat()})
 
     assert body["county"] == {"code": "340321", "name": "怀远县"}
@@ -131,14 +125,14 @@ def test_a_county_role_gets_its_own_unit_with_its_towns(city, huaiyuan_coordinat
     assert (body["villages"], body["industries"], body["dual_coverage"]) == (_villages(3, 2, 1), _industries(2, 2), False)
 
 
-def test_a_county_role_naming_another_unit_gets_404(city, huaiyuan_coordinator):
+def test_a_county_role_naming_another_unit_gets_404(coverage_counties, huaiyuan_coordinator):
     _get(huaiyuan_coordinator, SUMMARY, {"county": "340322"}, status=404)
     _get(huaiyuan_coordinator, SUMMARY, {"county": "340321"})
 
 
 # --- Gaps ----------------------------------------------------------------------------------------------------------
 
-def test_uncovered_villages_are_listed_by_code_with_their_place(city, leader):
+def test_uncovered_villages_are_listed_by_code_with_their_place(coverage_counties, leader):
     body = _get(leader, GAPS, {"as_of": AS_OF.isoformat()})
 
     assert body == {"count": 2, "next": None, "previous": None, "results": [
@@ -149,7 +143,7 @@ def test_uncovered_villages_are_listed_by_code_with_their_place(city, leader):
     ]}
 
 
-def test_villages_at_risk_come_with_the_last_day_they_are_served(city, leader):
+def test_villages_at_risk_come_with_the_last_day_they_are_served(coverage_counties, leader):
     body = _get(leader, GAPS, {"as_of": AS_OF.isoformat(), "kind": "at_risk"})
 
     assert [(row["village"]["code"], row["last_end_date"]) for row in body["results"]] == [("340321100202", "2023-06-25")]
@@ -157,14 +151,14 @@ def test_villages_at_risk_come_with_the_last_day_they_are_served(city, leader):
     assert [row["village"]["code"] for row in body["results"]] == [v["code"] for v in report.at_risk_villages]
 
 
-def test_industry_gaps_name_the_industry_and_the_unit(city, leader):
+def test_industry_gaps_name_the_industry_and_the_unit(coverage_counties, leader):
     body = _get(leader, GAPS, {"as_of": AS_OF.isoformat(), "kind": "industry"})
 
     assert body["results"] == [{"kind": "industry", "village": None, "town": None, "last_end_date": None,
-                                "county": {"code": "340322", "name": "五河县"}, "industry": {"id": city.crab.pk, "name": "螃蟹"}}]
+                                "county": {"code": "340322", "name": "五河县"}, "industry": {"id": coverage_counties.crab.pk, "name": "螃蟹"}}]
 
 
-def test_gaps_are_paged(city, leader):
+def test_gaps_are_paged(coverage_counties, leader):
     body = _get(leader, GAPS, {"as_of": AS_OF.isoformat(), "page_size": 1, "page": 2})
 
     assert (body["count"], body["next"], [row["village"]["code"] for row in body["results"]]) == (2, None, ["340322100201"])
@@ -172,7 +166,7 @@ def test_gaps_are_paged(city, leader):
 
 
 @pytest.mark.parametrize("kind", ["uncovered", "at_risk", "industry"])
-def test_a_county_role_sees_only_its_own_gaps(city, huaiyuan_coordinator, kind):
+def test_a_county_role_sees_only_its_own_gaps(coverage_counties, huaiyuan_coordinator, kind):
     body = _get(huaiyuan_coordinator, GAPS, {"as_of": AS_OF.isoformat(), "kind": kind})
 
     assert all(row["county"]["code"] == "340321" for row in body["results"])
@@ -180,7 +174,7 @@ def test_a_county_role_sees_only_its_own_gaps(city, huaiyuan_coordinator, kind):
     _get(huaiyuan_coordinator, GAPS, {"kind": kind, "town": "340322100"}, status=404)
 
 
-def test_a_town_narrows_the_village_gaps(city, leader):
+def test_a_town_narrows_the_village_gaps(coverage_counties, leader):
     body = _get(leader, GAPS, {"as_of": AS_OF.isoformat(), "town": "340322100"})
 
     assert [row["village"]["code"] for row in body["results"]] == ["340322100201"]
@@ -192,29 +186,29 @@ def test_an_unknown_gap_kind_is_400_naming_it(leader):
 
 # --- Industry matrix -------------------------------------------------------------------------------------------------
 
-def test_the_matrix_has_a_cell_per_key_industry_and_unit_with_the_teams_covering_it(city, leader):
+def test_the_matrix_has_a_cell_per_key_industry_and_unit_with_the_teams_covering_it(coverage_counties, leader):
     body = _get(leader, INDUSTRIES, {"as_of": AS_OF.isoformat()})
 
-    team = {"id": city.team.pk, "name": "糯稻特派团"}
+    team = {"id": coverage_counties.team.pk, "name": "糯稻特派团"}
     huaiyuan, wuhe = {"code": "340321", "name": "怀远县"}, {"code": "340322", "name": "五河县"}
     assert body == {
         "as_of": "2023-06-15", "county": None,
         "counties": [huaiyuan, wuhe],
         # By name, in code point order (石 < 糯 < 螃).
-        "industries": [{"id": city.pomegranate.pk, "name": "石榴"}, {"id": city.rice.pk, "name": "糯稻"}, {"id": city.crab.pk, "name": "螃蟹"}],
+        "industries": [{"id": coverage_counties.pomegranate.pk, "name": "石榴"}, {"id": coverage_counties.rice.pk, "name": "糯稻"}, {"id": coverage_counties.crab.pk, "name": "螃蟹"}],
         "rows": [
             # The city's own row of a city key industry comes first (no unit), then by unit code and industry name.
-            {"county": None, "industry": {"id": city.rice.pk, "name": "糯稻"}, "covered": True, "teams": [team]},
-            {"county": huaiyuan, "industry": {"id": city.pomegranate.pk, "name": "石榴"}, "covered": True, "teams": [team]},
-            {"county": huaiyuan, "industry": {"id": city.rice.pk, "name": "糯稻"}, "covered": True, "teams": [team]},
-            {"county": wuhe, "industry": {"id": city.crab.pk, "name": "螃蟹"}, "covered": False, "teams": []},
+            {"county": None, "industry": {"id": coverage_counties.rice.pk, "name": "糯稻"}, "covered": True, "teams": [team]},
+            {"county": huaiyuan, "industry": {"id": coverage_counties.pomegranate.pk, "name": "石榴"}, "covered": True, "teams": [team]},
+            {"county": huaiyuan, "industry": {"id": coverage_counties.rice.pk, "name": "糯稻"}, "covered": True, "teams": [team]},
+            {"county": wuhe, "industry": {"id": coverage_counties.crab.pk, "name": "螃蟹"}, "covered": False, "teams": []},
         ],
     }
 
 
-def test_an_assignment_limited_to_another_unit_covers_nothing_here(city, leader):
+def test_an_assignment_limited_to_another_unit_covers_nothing_here(coverage_counties, leader):
     other = f.make_team(name="五河特派团")
-    f.make_industry_assignment(team=other, industry=city.pomegranate, counties=[city.wuhe], start_date=AS_OF - DAY)
+    f.make_industry_assignment(team=other, industry=coverage_counties.pomegranate, counties=[coverage_counties.wuhe], start_date=AS_OF - DAY)
 
     rows = _get(leader, INDUSTRIES, {"as_of": AS_OF.isoformat()})["rows"]
 
@@ -222,7 +216,7 @@ def test_an_assignment_limited_to_another_unit_covers_nothing_here(city, leader)
     assert [team["name"] for team in pomegranate[0]["teams"]] == ["糯稻特派团"]
 
 
-def test_a_county_role_gets_its_own_units_cells(city, huaiyuan_coordinator):
+def test_a_county_role_gets_its_own_units_cells(coverage_counties, huaiyuan_coordinator):
     body = _get(huaiyuan_coordinator, INDUSTRIES, {"as_of": AS_OF.isoformat()})
 
     assert body["county"] == {"code": "340321", "name": "怀远县"}
@@ -230,7 +224,7 @@ def test_a_county_role_gets_its_own_units_cells(city, huaiyuan_coordinator):
     _get(huaiyuan_coordinator, INDUSTRIES, {"county": "340322"}, status=404)
 
 
-def test_a_specialist_sees_the_city_matrix_but_only_their_own_teams(city):
+def test_a_specialist_sees_the_city_matrix_but_only_their_own_teams(coverage_counties):
     outsider = f.make_specialist()
     user = f.make_user_role(role=UserRole.Role.SPECIALIST, specialist=outsider).user
 
@@ -239,7 +233,7 @@ def test_a_specialist_sees_the_city_matrix_but_only_their_own_teams(city):
     assert [(row["covered"], row["teams"]) for row in rows] == [(True, []), (True, []), (True, []), (False, [])]
 
 
-# --- Scope over the build_world matrix ------------------------------------------------------------------------------
+# --- Scope over the two counties -------------------------------------------------------------------------------------
 
 SEES = {
     "city_coordinator": {"huaiyuan", "wuhe"}, "leader_city": {"huaiyuan", "wuhe"}, "specialist": {"huaiyuan", "wuhe"},
@@ -248,12 +242,12 @@ SEES = {
 
 
 @pytest.mark.parametrize("role", list(SEES))
-def test_every_role_gets_the_coverage_of_its_scope(world, role):
-    user = world.users[role]
-    codes = {getattr(world, side).county.code for side in SEES[role]}
-    village_codes = {getattr(world, side).village.code for side in SEES[role]}
+def test_every_role_gets_the_coverage_of_its_scope(two_counties, role):
+    user = two_counties.users[role]
+    codes = {getattr(two_counties, side).county.code for side in SEES[role]}
+    village_codes = {getattr(two_counties, side).village.code for side in SEES[role]}
     # End every assignment, so that each side's village is a gap.
-    for side in (world.huaiyuan, world.wuhe):
+    for side in (two_counties.huaiyuan, two_counties.wuhe):
         side.assignment.end_date = datetime.date(2023, 3, 2)
         side.assignment.save()
 
@@ -269,8 +263,8 @@ def test_every_role_gets_the_coverage_of_its_scope(world, role):
 
 
 @pytest.mark.parametrize("url", [SUMMARY, GAPS, INDUSTRIES])
-def test_no_role_is_403_and_anonymous_401(world, url):
-    assert _client(world.users["no_role"]).get(url).status_code == 403
+def test_no_role_is_403_and_anonymous_401(two_counties, url):
+    assert _client(two_counties.users["no_role"]).get(url).status_code == 403
     assert APIClient().get(url).status_code == 401
 
 
@@ -373,16 +367,16 @@ def test_a_county_coordinator_is_offered_only_the_specialists_they_may_see(candi
     assert city_names[0] == "外县专家"
 
 
-def test_suggestions_are_for_coordinators_of_the_villages_scope(world):
+def test_suggestions_are_for_coordinators_of_the_villages_scope(two_counties):
     url = "/api/v1/villages/{}/suggestions/"
-    county_coordinator = world.users["county_coordinator"]
+    county_coordinator = two_counties.users["county_coordinator"]
 
-    assert _client(county_coordinator).get(url.format(world.wuhe.village.code)).status_code == 404
+    assert _client(county_coordinator).get(url.format(two_counties.wuhe.village.code)).status_code == 404
     assert _client(county_coordinator).get(url.format("340321999999")).status_code == 404
-    assert _client(county_coordinator).get(url.format(world.huaiyuan.village.code)).status_code == 200
+    assert _client(county_coordinator).get(url.format(two_counties.huaiyuan.village.code)).status_code == 200
     for role in ("leader_city", "leader_wuhe", "specialist", "no_role"):
-        assert _client(world.users[role]).get(url.format(world.huaiyuan.village.code)).status_code == 403
-    assert APIClient().get(url.format(world.huaiyuan.village.code)).status_code == 401
+        assert _client(two_counties.users[role]).get(url.format(two_counties.huaiyuan.village.code)).status_code == 403
+    assert APIClient().get(url.format(two_counties.huaiyuan.village.code)).status_code == 401
 
 
 def test_a_limit_out_of_range_is_400(candidates):
@@ -453,20 +447,20 @@ def test_suggestions_cost_the_same_queries_for_1_and_50_specialists(rows):
 
 # --- A village's popup on the map: its running specialists and its service logs -------------------------------------
 
-def test_a_village_popup_lists_the_specialists_running_there_on_the_day_and_its_logs(world):
-    village = world.huaiyuan.village
+def test_a_village_popup_lists_the_specialists_running_there_on_the_day_and_its_logs(two_counties):
+    village = two_counties.huaiyuan.village
     ended = f.make_village_assignment(village=village, start_date=datetime.date(2023, 3, 1), end_date=datetime.date(2023, 4, 1))
     f.make_village_assignment(start_date=datetime.date(2023, 3, 1))  # another village's
-    log = f.make_service_log(specialist=world.huaiyuan.specialist, village=village)
-    f.make_service_log(village=world.wuhe.village)
-    client = _client(world.users["county_coordinator"])
+    log = f.make_service_log(specialist=two_counties.huaiyuan.specialist, village=village)
+    f.make_service_log(village=two_counties.wuhe.village)
+    client = _client(two_counties.users["county_coordinator"])
 
     on_day = client.get("/api/v1/village-assignments/", {"village": village.code, "running_on": "2023-06-15"}).json()
     earlier = client.get("/api/v1/village-assignments/", {"village": village.code, "running_on": "2023-03-15"}).json()
     logs = client.get("/api/v1/service-logs/", {"village": village.code}).json()
-    elsewhere = client.get("/api/v1/village-assignments/", {"village": world.wuhe.village.code}).json()
+    elsewhere = client.get("/api/v1/village-assignments/", {"village": two_counties.wuhe.village.code}).json()
 
     assert [row["specialist"]["name"] for row in on_day["results"]] == ["张怀远"]
-    assert {row["id"] for row in earlier["results"]} == {world.huaiyuan.assignment.pk, ended.pk}
+    assert {row["id"] for row in earlier["results"]} == {two_counties.huaiyuan.assignment.pk, ended.pk}
     assert [row["uuid"] for row in logs["results"]] == [str(log.uuid)]
     assert elsewhere["count"] == 0  # another county's village: nothing, whatever the filter

@@ -40,7 +40,7 @@ def cell(i, row=0):
     return geometry.to_wkb(box(117.0 + 0.02 * i, 32.9 + 0.02 * row, 117.0 + 0.02 * (i + 1), 32.9 + 0.02 * (row + 1)))
 
 
-class World:
+class MapGeography:
     """A county with one town (no stored boundary) and a development zone, villages in every situation."""
 
     def __init__(self):
@@ -72,15 +72,15 @@ class World:
 
 
 @pytest.fixture
-def world():
-    return World()
+def map_geography():
+    return MapGeography()
 
 
 def by_code(frame):
     return {row["code"]: row for row in frame.drop(columns="geometry").to_dict("records")}
 
 
-def test_village_statuses_on_a_hand_made_case(world):
+def test_village_statuses_on_a_hand_made_case(map_geography):
     rows = by_code(village_frame(as_of=AS_OF))
 
     summary = {code: (r["status"], r["covered"], r["at_risk"], r["specialists"]) for code, r in rows.items()}
@@ -102,7 +102,7 @@ def test_village_statuses_on_a_hand_made_case(world):
 
 
 @pytest.mark.parametrize("at_risk_days,at_risk", [(30, ["340321100202"]), (5, [])])
-def test_the_map_agrees_with_the_coverage_report(world, at_risk_days, at_risk):
+def test_the_map_agrees_with_the_coverage_report(map_geography, at_risk_days, at_risk):
     frame = village_frame(as_of=AS_OF, at_risk_days=at_risk_days)
     coverage = coverage_for(as_of=AS_OF, at_risk_days=at_risk_days)
 
@@ -111,16 +111,16 @@ def test_the_map_agrees_with_the_coverage_report(world, at_risk_days, at_risk):
     assert int(frame["covered"].sum()) == coverage.total.villages_covered
 
 
-def test_a_past_date_sees_that_day(world):
+def test_a_past_date_sees_that_day(map_geography):
     frame = village_frame(as_of=AS_OF - 200 * DAY)
 
     assert set(frame["status"]) == {"uncovered", "community"}  # no assignment had started yet
     assert int(frame["specialists"].sum()) == 0
 
 
-def test_scope_to_a_county_or_a_town(world):
-    assert sorted(village_frame(as_of=AS_OF, place=Place(world.zone))["code"]) == ["340303201201"]
-    town = village_frame(as_of=AS_OF, place=Place(world.town))
+def test_scope_to_a_county_or_a_town(map_geography):
+    assert sorted(village_frame(as_of=AS_OF, place=Place(map_geography.zone))["code"]) == ["340303201201"]
+    town = village_frame(as_of=AS_OF, place=Place(map_geography.town))
     assert sorted(town["code"]) == ["340321100001", "340321100201", "340321100202", "340321100203", "340321100204"]
 
 
@@ -147,7 +147,7 @@ def test_frames_take_the_same_queries_for_2_and_20_villages():
     assert queries() == (4, 20)
 
 
-def test_a_town_without_a_boundary_is_outlined_by_its_villages_and_a_zone_by_its_towns(world):
+def test_a_town_without_a_boundary_is_outlined_by_its_villages_and_a_zone_by_its_towns(map_geography):
     frames = village_map_frames(as_of=AS_OF)
 
     towns = frames.towns.set_index("code").geometry
@@ -158,9 +158,9 @@ def test_a_town_without_a_boundary_is_outlined_by_its_villages_and_a_zone_by_its
     assert frames.labels is frames.counties
 
 
-def test_a_county_map_names_its_towns_and_a_town_map_its_villages(world):
-    county = village_map_frames(as_of=AS_OF, place=Place(world.huaiyuan))
-    town = village_map_frames(as_of=AS_OF, place=Place(world.town))
+def test_a_county_map_names_its_towns_and_a_town_map_its_villages(map_geography):
+    county = village_map_frames(as_of=AS_OF, place=Place(map_geography.huaiyuan))
+    town = village_map_frames(as_of=AS_OF, place=Place(map_geography.town))
 
     assert list(county.labels["name"]) == ["荆山镇"]
     assert list(county.counties["code"]) == ["340321"]
@@ -168,7 +168,7 @@ def test_a_county_map_names_its_towns_and_a_town_map_its_villages(world):
     assert list(town.counties["code"]) == ["340321100"] and town.towns is None
 
 
-def test_county_rate_frame_has_coverage_for_tallies(world):
+def test_county_rate_frame_has_coverage_for_tallies(map_geography):
     counties = county_rate_frame(as_of=AS_OF).set_index("code")
     coverage = coverage_for(as_of=AS_OF)
 
@@ -180,9 +180,9 @@ def test_county_rate_frame_has_coverage_for_tallies(world):
     assert counties.loc["340371"].geometry.equals(box(117.0, 33.0, 117.04, 33.02))
 
 
-def test_a_city_too_large_to_draw_village_by_village_is_drawn_by_county(world, monkeypatch):
+def test_a_city_too_large_to_draw_village_by_village_is_drawn_by_county(map_geography, monkeypatch):
     drawn = []
-    monkeypatch.setattr(coverage_maps, "MAX_VILLAGES_DRAWN", 4)  # the world has 5 administrative villages
+    monkeypatch.setattr(coverage_maps, "MAX_VILLAGES_DRAWN", 4)  # the geography has 5 administrative villages
     monkeypatch.setattr(maps, "render_county_map", lambda counties, **kw: drawn.append(list(counties["code"])) or b"png")
 
     mapfile = coverage_map(as_of=AS_OF, fmt="png")
@@ -194,21 +194,21 @@ def test_a_city_too_large_to_draw_village_by_village_is_drawn_by_county(world, m
 # --- Industries ---------------------------------------------------------------------------------------
 
 @pytest.fixture
-def industries(world):
+def industries(map_geography):
     wheat = make_industry(name="优质小麦", is_city_key=True)
-    pomegranate = make_industry(name="石榴", category=Industry.Category.HORTICULTURE, key_counties=[world.huaiyuan, world.zone])
-    make_industry(name="螃蟹", category=Industry.Category.AQUACULTURE, key_counties=[world.zone])
+    pomegranate = make_industry(name="石榴", category=Industry.Category.HORTICULTURE, key_counties=[map_geography.huaiyuan, map_geography.zone])
+    make_industry(name="螃蟹", category=Industry.Category.AQUACULTURE, key_counties=[map_geography.zone])
     make_industry(name="花卉", category=Industry.Category.HORTICULTURE)  # not key anywhere
-    wheat_team = make_team(name="小麦特派团", leader=world.serving)
-    fruit_team = make_team(name="石榴特派团", leader=world.second)
+    wheat_team = make_team(name="小麦特派团", leader=map_geography.serving)
+    fruit_team = make_team(name="石榴特派团", leader=map_geography.second)
     make_industry_assignment(team=wheat_team, industry=wheat, start_date=AS_OF - 100 * DAY)
-    make_industry_assignment(team=fruit_team, industry=pomegranate, start_date=AS_OF - 100 * DAY, counties=[world.huaiyuan])
+    make_industry_assignment(team=fruit_team, industry=pomegranate, start_date=AS_OF - 100 * DAY, counties=[map_geography.huaiyuan])
     make_industry_assignment(team=wheat_team, industry=pomegranate, start_date=AS_OF - 300 * DAY, end_date=AS_OF - DAY)
 
 
-def test_industry_panels_show_covered_units_gaps_and_the_teams(world, industries):
+def test_industry_panels_show_covered_units_gaps_and_the_teams(map_geography, industries):
     with CaptureQueriesContext(connection) as captured, translation.override("en"):
-        data = industry_map_data(as_of=AS_OF, city=world.huaiyuan.city)
+        data = industry_map_data(as_of=AS_OF, city=map_geography.huaiyuan.city)
 
     # Units, zone towns, zone villages without town outlines, the synthetic check, coverage_for's
     # key industry query, and the running team assignments.
@@ -224,7 +224,7 @@ def test_industry_panels_show_covered_units_gaps_and_the_teams(world, industries
     assert data.notes == []  # the zone's village is not synthetic
 
 
-def test_the_industry_layer_has_a_feature_per_industry_and_unit_where_it_is_key(world, industries, tmp_path):
+def test_the_industry_layer_has_a_feature_per_industry_and_unit_where_it_is_key(map_geography, industries, tmp_path):
     mapfile = industry_map(as_of=AS_OF, fmt="geojson")
 
     path = tmp_path / mapfile.filename
@@ -262,7 +262,7 @@ def assert_valid(content, fmt, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", maps.FORMATS)
-def test_the_command_writes_every_format(world, fmt, tmp_path):
+def test_the_command_writes_every_format(map_geography, fmt, tmp_path):
     output = tmp_path / f"map.{fmt}"
     out = io.StringIO()
 
@@ -272,7 +272,7 @@ def test_the_command_writes_every_format(world, fmt, tmp_path):
     assert str(output) in out.getvalue()
 
 
-def test_the_command_names_the_file_after_the_scope_and_date(world, tmp_path, monkeypatch):
+def test_the_command_names_the_file_after_the_scope_and_date(map_geography, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     call_command("coverage_map", "--as-of", "2023-06-15", "--town", "340321100", "--format", "svg", stdout=io.StringIO())
@@ -290,21 +290,21 @@ def test_the_command_names_the_file_after_the_scope_and_date(world, tmp_path, mo
     (["--kind", "teams"], "--kind"),
     (["--kind", "industries", "--county", "340321"], "--kind"),
 ])
-def test_the_command_refuses_bad_arguments_naming_them(world, arguments, message, tmp_path):
+def test_the_command_refuses_bad_arguments_naming_them(map_geography, arguments, message, tmp_path):
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("coverage_map", *arguments, "--output", str(tmp_path / "map"), stdout=io.StringIO())
     assert not (tmp_path / "map").exists()
 
 
-def test_coverage_map_names_and_types_its_files(world):
-    mapfile = coverage_map(as_of=AS_OF, place=Place(world.town), fmt="shp")
+def test_coverage_map_names_and_types_its_files(map_geography):
+    mapfile = coverage_map(as_of=AS_OF, place=Place(map_geography.town), fmt="shp")
 
     assert (mapfile.filename, mapfile.content_type) == ("village-coverage-340321100-2023-06-15.shp.zip", "application/zip")
     with pytest.raises(ValidationError) as refused:
         coverage_map(as_of=AS_OF, fmt="jpeg")
     assert list(refused.value.message_dict) == ["format"]
     with pytest.raises(ValidationError) as refused:
-        industry_map(as_of=AS_OF, place=Place(world.town))
+        industry_map(as_of=AS_OF, place=Place(map_geography.town))
     assert list(refused.value.message_dict) == ["kind"]
 
 
