@@ -1,6 +1,7 @@
 """The admin as a superuser sees it: every page answers, lists cost a fixed number of queries,
 personal data is masked in lists, and the forms obey the models' rules."""
 
+import datetime
 import re
 
 import pytest
@@ -413,3 +414,61 @@ def test_stored_files_are_linked_through_the_api_never_media(admin_client, one_o
         expected = f"/api/v1/achievements/{stored.achievement.uuid}/evidence/{stored.uuid}/"
     assert f'href="{expected}"' in page
     assert "/media/" not in page
+
+
+def test_the_admin_adds_a_village_assignment_through_its_service_and_the_coverage_follows(admin_client, one_of_each):
+    village = one_of_each[Village]
+    specialist = f.make_specialist(name="王新")
+
+    response = admin_client.post(english(url(VillageAssignment, "add")), {
+        "specialist": specialist.pk, "village": village.pk, "start_date": "2024-01-01", "end_date": "", "note": "新派",
+    })
+
+    assert response.status_code == 302
+    stored = VillageAssignment.objects.get(specialist=specialist)
+    assert (stored.village, stored.start_date.isoformat(), stored.end_date, stored.note) == (village, "2024-01-01", None, "新派")
+
+
+def test_the_admin_cannot_reopen_or_redate_a_stored_assignment(admin_client, one_of_each):
+    """Ending, handing over and extending are the desk's and the API's, under the row lock: the admin
+    changes only a stored assignment's note, so an ended one cannot be reopened here."""
+    assignment = one_of_each[VillageAssignment]
+    assignment.end_date = datetime.date(2024, 6, 30)
+    assignment.save()
+
+    response = admin_client.post(url(VillageAssignment, "change", assignment.pk), {
+        "specialist": assignment.specialist_id, "village": assignment.village_id, "start_date": "2020-01-01", "end_date": "",
+        "note": "备注",
+    })
+
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert (assignment.start_date, assignment.end_date, assignment.note) == (f.START, datetime.date(2024, 6, 30), "备注")
+
+
+def test_the_admin_refuses_an_industry_assignment_where_the_industry_is_not_key_by_the_services_rule(admin_client, one_of_each):
+    industry = one_of_each[Industry]  # key in 怀远县 only
+    other = f.make_county(code="340322", name="五河县")
+    before = IndustryAssignment.objects.count()
+
+    response = admin_client.post(english(url(IndustryAssignment, "add")), {
+        "team": f.make_team(name="新团").pk, "industry": industry.pk, "counties": [other.pk], "start_date": "2024-01-01",
+        "end_date": "",
+    })
+
+    assert response.status_code == 200
+    assert "石榴 is not a key industry of 五河县." in response.text
+    assert IndustryAssignment.objects.count() == before
+
+
+def test_the_admin_adds_an_industry_assignment_with_its_units_through_its_service(admin_client, one_of_each):
+    industry = one_of_each[Industry]
+    team = f.make_team(name="新团")
+
+    response = admin_client.post(url(IndustryAssignment, "add"), {
+        "team": team.pk, "industry": industry.pk, "counties": [one_of_each[County].pk], "start_date": "2024-01-01", "end_date": "",
+    })
+
+    assert response.status_code == 302
+    stored = IndustryAssignment.objects.get(team=team)
+    assert list(stored.counties.values_list("code", flat=True)) == ["340321"]

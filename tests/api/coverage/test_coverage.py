@@ -464,3 +464,16 @@ def test_a_village_popup_lists_the_specialists_running_there_on_the_day_and_its_
     assert {row["id"] for row in earlier["results"]} == {two_counties.huaiyuan.assignment.pk, ended.pk}
     assert [row["uuid"] for row in logs["results"]] == [str(log.uuid)]
     assert elsewhere["count"] == 0  # another county's village: nothing, whatever the filter
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "Coverage day"), ("zh-hans", "覆盖日期")])
+def test_a_refused_parameter_is_named_in_the_users_words_never_by_its_raw_name(coverage_counties, leader, language, words):
+    response = APIClient(headers={"Accept-Language": language})
+    response.force_authenticate(leader)
+
+    answer = response.get(SUMMARY, {"as_of": "2101-01-01"})
+
+    assert answer.status_code == 400
+    messages = answer.json()["fields"]["as_of"]
+    assert messages and all(message.startswith(words) for message in messages)
+    assert "as_of" not in answer.json()["message"] + " ".join(messages)
