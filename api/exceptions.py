@@ -121,6 +121,12 @@ def _flatten(detail, prefix=""):
     return {prefix or NON_FIELD: [str(item) for item in items]}
 
 
+def _too_large(error):
+    """The message of an upload the services refused as too large (code too_large), or None."""
+    found = [e for errors in getattr(error, "error_dict", {}).values() for e in errors if e.code == "too_large"]
+    return found[0].messages[0] if found else None
+
+
 def _validation_response(fields, status_code):
     non_field = fields.get(NON_FIELD)
     # A lone whole-object error is the clearest message there is; otherwise point at the fields.
@@ -145,8 +151,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return _domain_response(exc)
     if isinstance(exc, DjangoValidationError):
-        fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages})
-        return _validation_response(fields, status.HTTP_422_UNPROCESSABLE_ENTITY)
+        too_large = _too_large(exc)
+        if too_large is None:
+            fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages})
+            return _validation_response(fields, status.HTTP_422_UNPROCESSABLE_ENTITY)
+        # A file over its limit (the services' code too_large): the request is too large, not invalid.
+        exc = PayloadTooLarge(too_large)
 
     if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
         exc = _unreadable(exc, context.get("request"))

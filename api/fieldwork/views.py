@@ -1,7 +1,6 @@
 """Economic entities, service logs and achievements in the user's scope; phones record logs and
 achievements once, coordinators review achievements."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from api.exceptions import PayloadTooLarge
 from api.exports import (
     BOOLEAN,
     COUNT,
@@ -145,13 +143,8 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
             raise exceptions.PermissionDenied(_("Only the log's own specialist may add photos."))
         incoming = ServiceLogPhotoUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            photo, created = service_log_photo_add(log=log, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["image"])
-        except DjangoValidationError as error:
-            too_large = [e for e in error.error_dict.get("image", []) if e.code == "too_large"] if hasattr(error, "error_dict") else []
-            if too_large:
-                raise PayloadTooLarge(too_large[0].messages[0]) from None
-            raise
+        # An image over its limit is refused by the service with code too_large: a 413 (api/exceptions.py).
+        photo, created = service_log_photo_add(log=log, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["image"])
         return Response(
             ServiceLogPhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
@@ -300,15 +293,9 @@ class AchievementViewSet(ExportMixin, ScopedViewSet):
             raise exceptions.PermissionDenied(_("Only the achievement's own specialist may add evidence."))
         incoming = AchievementEvidenceUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            evidence, created = achievement_evidence_add(
-                achievement=achievement, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["file"],
-            )
-        except DjangoValidationError as error:
-            too_large = [e for e in error.error_dict.get("file", []) if e.code == "too_large"] if hasattr(error, "error_dict") else []
-            if too_large:
-                raise PayloadTooLarge(too_large[0].messages[0]) from None
-            raise
+        evidence, created = achievement_evidence_add(
+            achievement=achievement, uuid=incoming.validated_data["uuid"], upload=incoming.validated_data["file"],
+        )
         return Response(AchievementEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_uuid>{UUID_PATTERN})", url_name="evidence-file", **FILE_ROUTE)
