@@ -104,7 +104,6 @@ def dashboard(request):
     map_config = {
         "asOf": chosen["as_of"].isoformat(),
         "county": place.county.code if place.county else "",
-        "place": coverage.as_dict()["place"],
         "tileUrl": settings.TEPAI_MAP_TILE_URL,
         "tileAttribution": settings.TEPAI_MAP_TILE_ATTRIBUTION,
         "dashboardUrl": reverse("frontend:dashboard"),

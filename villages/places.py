@@ -16,10 +16,10 @@ from villages.models import City, County, Province, Town
 ALL, PROVINCE, CITY, COUNTY, TOWN = "all", "province", "city", "county", "town"
 # Widest first.
 LEVELS = (ALL, PROVINCE, CITY, COUNTY, TOWN)
-# Each level's parent, as a lookup from a division of that level.
+# Each level's parent level, and the lookup from a division of that level to its parent.
+PARENT_LEVEL = {TOWN: COUNTY, COUNTY: CITY, CITY: PROVINCE}
 PARENT_FIELD = {TOWN: "county", COUNTY: "city", CITY: "province"}
 MODELS = {PROVINCE: Province, CITY: City, COUNTY: County, TOWN: Town}
-CODE_LENGTHS = {PROVINCE: 2, CITY: 4, COUNTY: 6, TOWN: 9}
 
 
 def level_of(division) -> str:
@@ -43,7 +43,7 @@ def lookup_up(lookup: str, from_level: str, to_level: str) -> str:
     level = from_level
     while level != to_level:
         parts.append(PARENT_FIELD[level])
-        level = {TOWN: COUNTY, COUNTY: CITY, CITY: PROVINCE}[level]
+        level = PARENT_LEVEL[level]
     return "__".join(parts)
 
 
@@ -76,7 +76,7 @@ class Place:
             return None
         while own != level:
             division = getattr(division, PARENT_FIELD[own])
-            own = {TOWN: COUNTY, COUNTY: CITY, CITY: PROVINCE}[own]
+            own = PARENT_LEVEL[own]
         return division
 
     @property

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from specialists.access.scope import scope_for, scoped
 from villages.errors import NotFound
-from villages.places import CITY, COUNTY, LEVELS, MODELS, PROVINCE, TOWN, Place, within
+from villages.places import CITY, COUNTY, MODELS, PROVINCE, TOWN, Place, is_wider, within
 
 # What each level's division loads with it, so that a place's ancestors cost no query; boundaries are not read.
 _RELATED = {
@@ -40,7 +40,7 @@ def place_for(user, *, province=None, city=None, county=None, town=None) -> Plac
         if not code:
             continue
         division = None
-        if LEVELS.index(level) >= LEVELS.index(place.level):
+        if not is_wider(level, place.level):
             division = divisions_of(level, user).filter(within("", level, place), code=code).first()
         if division is None:
             # The code is not repeated: the answer is the same for one outside the scope as for one that does not exist.

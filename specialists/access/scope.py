@@ -157,7 +157,8 @@ RULES = {
     ),
     # A map is of the place it was asked for; a role sees its own maps of places inside its node.
     "specialists.MapJob": Reach(
-        places=(Path("town__county"), Path("county"), Path("city", CITY), Path("province", PROVINCE)),
+        # (A job of a town names its county-level unit, city and province too: its finest one decides.)
+        places=(Path("county"), Path("city", CITY), Path("province", PROVINCE)),
         requester="requested_by",
     ),
 }

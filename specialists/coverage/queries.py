@@ -328,7 +328,7 @@ UNION ALL
 SELECT 'A', a.industry_id, CAST(NULL AS VARCHAR(50)), CAST(NULL AS VARCHAR(4)), l.county_id, CAST(NULL AS VARCHAR(6)),
        CAST(NULL AS VARCHAR(50)), a.id, a.team_id
   FROM {INDUSTRY_ASSIGNMENT} a LEFT JOIN {ASSIGNMENT_UNITS} l ON l.industryassignment_id = a.id
- WHERE {running_sql("a")}
+ WHERE {running_sql("a")} AND {{assignment_scope}}
 """
 # (Every NULL is cast: PostgreSQL types a UNION's columns from its first rows, where a bare NULL is text.)
 
@@ -344,6 +344,17 @@ def _city_scope(place):
     return "ci.province_id = %(place)s", {"place": place.division.pk}
 
 
+def _assignment_scope(place):
+    """Assignments of the key industries of the place's cities: only they can cover its units."""
+    city, province = place.city, place.province
+    if city is not None:
+        return f"a.industry_id IN (SELECT id FROM {INDUSTRY} WHERE city_id = %(units_city)s)", {"units_city": city.pk}
+    if province is not None:
+        return (f"a.industry_id IN (SELECT i2.id FROM {INDUSTRY} i2 JOIN {CITY_TABLE} c2 ON c2.id = i2.city_id"
+                f" WHERE c2.province_id = %(units_province)s)", {"units_province": province.pk})
+    return "1 = 1", {}
+
+
 def industry_units(*, as_of, place=EVERYWHERE) -> list[IndustryUnit]:
     """The key industry units of a place on a day, each with the running team assignments covering it:
     a key industry of the whole city once (county None) in the view of its city and wider places,
@@ -355,9 +366,10 @@ def industry_units(*, as_of, place=EVERYWHERE) -> list[IndustryUnit]:
     units_place = Place(place.county) if place.level == TOWN else place
     county_scope, params = place_sql(units_place, county_column="c.id")
     city_scope, city_params = _city_scope(place)
-    sql = _INDUSTRY_UNITS.format(county_scope=county_scope, city_scope=city_scope)
+    assignment_scope, assignment_params = _assignment_scope(place)
+    sql = _INDUSTRY_UNITS.format(county_scope=county_scope, city_scope=city_scope, assignment_scope=assignment_scope)
     with connection.cursor() as cursor:
-        cursor.execute(sql, dict(params, **city_params, as_of=as_of))
+        cursor.execute(sql, dict(params, **city_params, **assignment_params, as_of=as_of))
         rows = cursor.fetchall()
     keys, limits, teams = [], {}, {}
     for kind, industry_id, name, city_code, county_id, county_code, county_name, assignment_id, team_id in rows:
