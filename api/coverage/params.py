@@ -36,10 +36,6 @@ class DayField(serializers.DateField):
         return day
 
 
-# The name it had before days were one rule; map jobs' requests use it.
-AsOfField = DayField
-
-
 class AsOfParams(serializers.Serializer):
     as_of = DayField(required=False, label=_("Coverage day"), help_text=_("The day (YYYY-MM-DD, 2000 to 2100); today when not given."))
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.coverage.params import AT_RISK, UNCOVERED, AsOfField
+from api.coverage.params import AT_RISK, UNCOVERED, DayField
 from api.scoping import ScopedRelatedFields
 from api.refs import CountyRefSerializer, OrganisationRefSerializer, TownRefSerializer, VillageRefSerializer
 from specialists.coverage.models import MapJob
@@ -125,7 +125,7 @@ class MapJobSerializer(ScopedRelatedFields, serializers.ModelSerializer):
     One serializer both ways, so that the request and the answer share their kind and format enums.
     """
 
-    as_of = AsOfField(required=False, help_text=_("The day the map shows (2000 to 2100); today when not given."))
+    as_of = DayField(required=False, help_text=_("The day the map shows (2000 to 2100); today when not given."))
     province = serializers.SlugRelatedField(
         slug_field="code", queryset=Province.objects.none(), required=False, allow_null=True,
         help_text=_("Code of a province in your scope: a map of that province."),

@@ -174,10 +174,10 @@ def industry_assignment_check(*, by, team, industry, counties, start_date, end_d
     _check_county_limit(by, counties)
     assignment = IndustryAssignment(team=team, industry=industry, start_date=start_date, end_date=end_date)
     assignment.full_clean()  # dates and the one-open-assignment-per-pair rule
-    outside_city = sorted(c.name for c in counties if c.city_id != industry.city_id)
-    if outside_city:
-        raise ValidationError({"counties": _("%(counties)s are not county-level units of %(city)s, whose key industry %(industry)s is.")
-                               % {"counties": "、".join(outside_city), "city": industry.city.name, "industry": industry.name}})
+    try:
+        industry.check_key_counties(counties)  # the units are the industry's city's (the model's rule)
+    except ValidationError as error:
+        raise ValidationError({"counties": error.error_dict["key_counties"]}) from None
     if not industry.is_city_key:
         key_in = set(industry.key_counties.values_list("pk", flat=True))
         if not key_in:

@@ -186,8 +186,7 @@ def _title(place):
     if place.level == TOWN:
         return place.code, f"{place.county.name}{place.name}"
     if place.is_everywhere:
-        return "all", place_name(place, County.objects.values_list(
-            "pk", "code", "name", "city_id", "city__code", "city__name", "city__province_id", "city__province__name"))
+        return "all", place_name(place)
     return place.code, place.name
 
 

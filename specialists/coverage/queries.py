@@ -115,10 +115,6 @@ class Coverage:
     overloaded_specialists: list[dict]
 
     @property
-    def county(self):
-        return self.place.county
-
-    @property
     def uncovered_industries(self):
         return [{"industry": unit.industry, "county": unit.county, "county_code": unit.county_code}
                 for unit in self.industry_units if not unit.covered]
@@ -257,11 +253,14 @@ def _county_rows(place):
     ))
 
 
-def place_name(place, county_rows):
+def place_name(place, county_rows=None):
     """The place's name; for the whole deployment, the narrowest division that holds every unit of it
-    (the city of a one-city deployment, the province of a one-province one)."""
+    (the city of a one-city deployment, the province of a one-province one), from the units' rows
+    of _county_rows (read here, one query, when not given)."""
     if not place.is_everywhere:
         return place.name
+    if county_rows is None:
+        county_rows = _county_rows(place)
     cities = {row[4]: row[5] for row in county_rows}
     if len(cities) == 1:
         return next(iter(cities.values()))
