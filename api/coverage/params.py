@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 
 from api import exports
-from specialists.access.places import place_for
+from specialists.access.places import PLACE_PARAMETERS, place_for
 from villages.dates import check_day
 from villages.palette import AT_RISK, UNCOVERED
 
@@ -133,4 +133,4 @@ def _as_of(params):
 
 def _place(request, params):
     """The place a request names, within the user's scope: its own node by default (specialists.access.places)."""
-    return place_for(request.user, **{level: params.get(level) for level in ("province", "city", "county", "town")})
+    return place_for(request.user, **{level: params.get(level) for level in PLACE_PARAMETERS})

@@ -74,7 +74,7 @@ from api.exceptions import Conflict
 from api.files import file_response
 from api.permissions import NO_ROLE
 from specialists.access import scope as access
-from specialists.access.places import place_for
+from specialists.access.places import PLACE_PARAMETERS, place_for
 from specialists.coverage import queries as coverage
 from specialists.coverage.suggestions import specialist_suggestions
 from villages.palette import AT_RISK
@@ -88,7 +88,6 @@ from specialists.assignments.selectors import industry_assignments_for
 from specialists.coverage.selectors import map_jobs_for
 from specialists.people.selectors import specialists_for
 
-PLACE_LEVELS = ("province", "city", "county", "town")
 
 
 def _scope(request):
@@ -410,7 +409,7 @@ class MapJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = incoming.validated_data
         kind, fmt = data.get("kind", MapJob.Kind.VILLAGES), data.get("format", MapJob.Format.PNG)
         # The divisions named (already found in your scope by the serializer), resolved as every route's place is.
-        place = place_for(request.user, **{level: data[level].code for level in PLACE_LEVELS if data.get(level) is not None})
+        place = place_for(request.user, **{level: data[level].code for level in PLACE_PARAMETERS if data.get(level) is not None})
         job = map_job_create(requested_by=request.user, kind=kind, fmt=fmt, as_of=data.get("as_of"), place=place)
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data, status=status.HTTP_201_CREATED)

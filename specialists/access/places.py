@@ -20,6 +20,8 @@ _RELATED = {
     COUNTY: (("city__province",), ("boundary", "city__boundary", "city__province__boundary")),
     TOWN: (("county__city__province",), ("boundary", "county__boundary", "county__city__boundary", "county__city__province__boundary")),
 }
+# The parameters that name a place, widest first: the API's, the pages' and the commands' alike.
+PLACE_PARAMETERS = (PROVINCE, CITY, COUNTY, TOWN)
 LABELS = {PROVINCE: _("province"), CITY: _("prefecture-level city"), COUNTY: _("county-level unit"), TOWN: _("town")}
 
 
@@ -36,7 +38,9 @@ def place_for(user, *, province=None, city=None, county=None, town=None) -> Plac
     operator's commands, limited by nothing): one query per code named, none otherwise. NotFound
     names the parameter of the first code that is not there."""
     place = scope_for(user).place if user is not None else Place()
-    for level, code in ((PROVINCE, province), (CITY, city), (COUNTY, county), (TOWN, town)):
+    codes = {PROVINCE: province, CITY: city, COUNTY: county, TOWN: town}
+    for level in PLACE_PARAMETERS:
+        code = codes[level]
         if not code:
             continue
         division = None

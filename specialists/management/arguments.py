@@ -7,11 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from specialists.access.places import place_for
+from specialists.access.places import PLACE_PARAMETERS, place_for
 from villages.dates import check_day
 from villages.errors import NotFound
 
-PLACE_LEVELS = ("province", "city", "county", "town")
 PLACE_HELP = {
     "province": "2-digit code of one province",
     "city": "4-digit code of one prefecture-level city",
@@ -20,7 +19,7 @@ PLACE_HELP = {
 }
 
 
-def add_place_arguments(parser, levels=PLACE_LEVELS):
+def add_place_arguments(parser, levels=PLACE_PARAMETERS):
     for level in levels:
         parser.add_argument(f"--{level}", help=PLACE_HELP[level])
 
@@ -42,6 +41,6 @@ def day_option(value, option="--as-of"):
 def place_option(options):
     """The place the options name, everything when none; CommandError naming the option of a code not found."""
     try:
-        return place_for(None, **{level: options.get(level) for level in PLACE_LEVELS})
+        return place_for(None, **{level: options.get(level) for level in PLACE_PARAMETERS})
     except NotFound as error:
         raise CommandError(f"--{error.field}: {error.message}") from None
