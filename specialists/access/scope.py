@@ -17,6 +17,7 @@ sees nothing.
 """
 
 import dataclasses
+import functools
 
 from django.db.models import Q
 
@@ -164,6 +165,7 @@ RULES = {
 }
 
 
+@functools.cache
 def _is_multi_valued(model, lookup):
     """Whether the lookup crosses a to-many relation (so that filtering on it can repeat a row)."""
     for part in lookup.split("__") if lookup else ():
