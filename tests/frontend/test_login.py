@@ -58,6 +58,9 @@ def test_a_locked_account_is_told_until_when_to_wait(open_page, mapped_counties,
 def test_signing_out_returns_to_the_login_page(page, mapped_counties, sign_in):
     sign_in(page, mapped_counties.users["leader_city"])
     page.goto("/dashboard/")
+    # Sign out once the map's layers are in: a request still in flight when the session ends
+    # is answered 401, which the browser reports as a console error.
+    page.wait_for_load_state("networkidle")
 
     page.locator("form.logout button").click()
 
