@@ -162,6 +162,8 @@ RULES = {
         places=(Path("county"), Path("city", CITY), Path("province", PROVINCE)),
         requester="requested_by",
     ),
+    # An import is of the importing user's place; the coordinators of that place and above see it.
+    "specialists.ImportJob": Reach(places=(Path("county"), Path("city", CITY), Path("province", PROVINCE))),
 }
 
 
