@@ -31,6 +31,7 @@ from rest_framework.settings import api_settings
 
 from villages.errors import Conflict as DomainConflict
 from villages.errors import DomainError, NotAllowed
+from villages.imports.plans import ImportRefused
 from villages.errors import NotFound as DomainNotFound
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -144,7 +145,11 @@ def _domain_response(exc):
     Only the service's message: a conflict's stored row may be another person's and is never shown."""
     code = next((code for kind, code in DOMAIN_STATUS if isinstance(exc, kind)), status.HTTP_422_UNPROCESSABLE_ENTITY)
     fields = {exc.field: [str(exc.message)]} if exc.field else {}
-    return Response(error_body(exc.code, exc.message, fields), status=code)
+    body = error_body(exc.code, exc.message, fields)
+    if isinstance(exc, ImportRefused):
+        # Every refused row of a file, by row number and column (villages.imports.plans).
+        body["problems"] = [problem.as_dict() for problem in exc.problems]
+    return Response(body, status=code)
 
 
 def exception_handler(exc, context):

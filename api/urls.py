@@ -9,6 +9,7 @@ from api.access.me import MeView
 from api.assignments.views import IndustryAssignmentViewSet, VillageAssignmentViewSet
 from api.coverage import views as coverage
 from api.divisions.views import CountyViewSet, IndustryViewSet, TownViewSet, VillageViewSet
+from api.imports.views import ImportExportView, ImportJobViewSet, ImportKindsView, ImportTemplateView
 from api.fieldwork.views import AchievementViewSet, EnterpriseViewSet, ServiceLogViewSet
 from api.people.views import OrganisationViewSet, SpecialistViewSet, TeamViewSet
 
@@ -29,6 +30,7 @@ router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("service-logs", ServiceLogViewSet, basename="service-log")
 router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("map-jobs", coverage.MapJobViewSet, basename="map-job")
+router.register("imports", ImportJobViewSet, basename="import")
 
 urlpatterns = [
     path("auth/token/", ThrottledTokenObtainPairView.as_view(), name="token"),
@@ -45,6 +47,10 @@ urlpatterns = [
     path("coverage/gaps/", coverage.CoverageGapView.as_view(), name="coverage-gaps"),
     path("coverage/gaps/export/", coverage.CoverageGapExportView.as_view(), name="coverage-gaps-export"),
     path("coverage/industries/", coverage.IndustryMatrixView.as_view(), name="coverage-industries"),
+    # Imports (api/imports/): the kinds, their templates and exports; the jobs are routed below.
+    path("imports/kinds/", ImportKindsView.as_view(), name="import-kinds"),
+    re_path(r"^imports/kinds/(?P<kind>[a-z_]+)/template/$", ImportTemplateView.as_view(), name="import-template"),
+    re_path(r"^imports/kinds/(?P<kind>[a-z_]+)/export/$", ImportExportView.as_view(), name="import-export"),
     path("", include(router.urls)),
     # Last: any other path here answers the JSON 404, under DEBUG too, and a route's address without
     # its final slash is redirected (views.unknown_api_path). Every path, with a slash or not: were a
