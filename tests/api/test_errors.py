@@ -226,7 +226,7 @@ def test_a_write_to_an_address_without_its_slash_answers_404_naming_it_not_a_500
 def _example(name):
     if "uuid" in name:
         return str(uuid.uuid4())
-    return "340321001001" if name == "code" else "1"
+    return {"code": "340321001001", "kind": "specialists"}.get(name, "1")
 
 
 def test_every_route_in_the_schema_resolves_to_its_own_view_not_the_catch_all():

@@ -26,6 +26,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from specialists.coverage.models import MapJob
+from specialists.imports.models import ImportJob
 from specialists.fieldwork.models import Achievement, ServiceLog
 from tests import factories as f
 from tests.api import build_two_counties
@@ -80,6 +81,7 @@ class Sides:
         self.logs = {}
         self.achievements = {}
         self.jobs = {}
+        self.imports = {}
         self.photos = {}
         self.evidence = {}
         for key, side in (("huaiyuan", two_counties.huaiyuan), ("wuhe", two_counties.wuhe)):
@@ -87,6 +89,9 @@ class Sides:
             self.logs[key] = f.make_service_log(specialist=side.specialist, village=side.village, description=f"{county}日志")
             self.achievements[key] = f.make_achievement(specialist=side.specialist, title=f"{county}成果")
             self.jobs[key] = f.make_map_job(county=side.county, requested_by=two_counties.users["county_coordinator" if key == "huaiyuan" else "leader_wuhe"])
+            self.imports[key] = ImportJob(kind="specialists", file_name=f"{county}名单.csv", sha256="0" * 64, size=9,
+                                          county=side.county, city=side.county.city, province=side.county.city.province)
+            self.imports[key].file.save(f"{county}.csv", ContentFile(f"姓名\n{county}名单\n".encode()))
             # With their files, so that a role who sees them gets the bytes (scanned like any body).
             self.photos[key] = _with_file(f.make_service_log_photo(log=self.logs[key]), "image", _jpeg())
             self.evidence[key] = _with_file(f.make_achievement_evidence(achievement=self.achievements[key]), "file", PDF)
@@ -97,7 +102,8 @@ class Sides:
     def path_value(self, key, resource, name):
         if name not in LOOKUPS:
             # A row below the resource's own (a log's photo): that side's, never its parent's UUID again.
-            by_name = {"photo_uuid": self.photos[key].uuid, "evidence_uuid": self.evidence[key].uuid}
+            # An import's kind is no row of either side: any kind's name.
+            by_name = {"photo_uuid": self.photos[key].uuid, "evidence_uuid": self.evidence[key].uuid, "kind": "specialists"}
             if name not in by_name:
                 raise AssertionError(f"the matrix does not know how to name {{{name}}} under {resource}: add it")
             return by_name[name]
@@ -108,6 +114,7 @@ class Sides:
             "teams": side.team.pk, "village-assignments": side.assignment.pk,
             "industry-assignments": side.industry_assignment.pk, "enterprises": side.enterprise.pk,
             "service-logs": self.logs[key].uuid, "achievements": self.achievements[key].uuid, "map-jobs": self.jobs[key].pk,
+            "imports": self.imports[key].pk,
         }
         if resource not in by_resource:
             raise AssertionError(f"the matrix does not know how to name a {resource} row for {{{name}}}: add it")
