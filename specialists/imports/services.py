@@ -27,7 +27,7 @@ from specialists.imports import registry
 from specialists.imports.models import ImportJob
 from villages.errors import Conflict, NotAllowed, NotFound
 from villages.imports.files import open_upload
-from villages.imports.plans import ImportRefused
+from villages.imports.plans import CREATE, UPDATE, ImportRefused
 from villages.places import CITY, COUNTY, PROVINCE, Place
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,16 @@ def _set_preview(job_id, status, preview, rows=0):
     ImportJob.objects.filter(pk=job_id, status=Status.PREVIEWING).update(status=status, preview=preview, rows=rows, progress=100)
 
 
+def _keep_coverage_spans(plan):
+    """A division list writes villages and towns in bulk, past the signals that keep the coverage
+    spans (specialists.coverage.spans): when it created or changed any, they are rebuilt, in the
+    import's transaction. Rosters write assignments through their services, which keep them."""
+    from specialists.coverage.spans import rebuild_coverage_spans
+
+    if any(plan.count(action, model) for model in ("village", "town") for action in (CREATE, UPDATE)):
+        rebuild_coverage_spans()
+
+
 def import_commit_run(*, job_id) -> ImportJob:
     """Write a confirmed job's file, all of it in one transaction, or nothing."""
     kind = None
@@ -188,9 +198,7 @@ def import_commit_run(*, job_id) -> ImportJob:
             kind = kind_or_404(job.kind)
             plan = kind.commit(_upload(job, kind), place=job_place(job), options=job.options, progress=_progress(job_id))
             plan.raise_if_refused()
-            after = getattr(kind, "after_commit", None)
-            if after is not None:
-                after(plan)
+            _keep_coverage_spans(plan)
             job.status, job.progress, job.outcome, job.rows = Status.DONE, 100, plan.as_dict(), plan.rows
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "progress", "outcome", "rows", "finished_at"])
