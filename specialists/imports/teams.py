@@ -155,7 +155,8 @@ class Teams:
                                         ("year_selected", "year", _("Give the year the new team %(team)s was selected."))):
                 if field not in wanted:
                     plan.refuse(first, h(key), message % {"team": team_name})
-        if len(plan.problems) > refused:
+        # A row refused before (its specialist or role) leaves the team unplanned: its leader may be that row.
+        if len(plan.problems) > refused or any(specialist is None or role is None for _n, _v, specialist, role in rows):
             return
         leader = next(specialist for _n, specialist, role in members.values() if role == Role.LEADER)
         values = {field: value for field, (value, _row) in wanted.items()}

@@ -225,3 +225,22 @@ def test_an_end_date_ends_a_running_industry_assignment_and_the_export_reads_bac
     INDUSTRY_ASSIGNMENTS.commit(ending, place=tree.huaiyuan_place, options={})
     stored.refresh_from_db()
     assert stored.end_date == D(2024, 12, 31)
+
+
+def test_planning_stored_assignments_costs_the_same_queries_for_more_rows(tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for person in tree.people:
+        for name in ("张庄村", "李庄村"):
+            f.make_village_assignment(specialist=person, village=tree.villages[name], start_date=D(2023, 3, 1))
+    rows = list(VILLAGE_ASSIGNMENTS.export_rows(EVERYWHERE))
+
+    def queries(count):
+        upload = open_upload("export.xlsx", export_workbook(VILLAGE_ASSIGNMENTS, rows[:count]))
+        with CaptureQueriesContext(connection) as captured:
+            assert VILLAGE_ASSIGNMENTS.plan(upload, place=tree.city_place, options={}).count(UNCHANGED) == count
+        return len(captured)
+
+    # The specialists, which the city manages, the units, one unit's villages, the stored assignments.
+    assert queries(2) == queries(len(rows))

@@ -112,6 +112,9 @@ def test_a_county_coordinator_may_not_import_teams_and_a_city_one_names_only_its
     assert problems(TEAMS.plan(upload, place=tree.city_place, options={})) == [
         (3, "成员姓名", "李四 is not yet assigned in 蚌埠市: a specialist's first assignment here is made by a coordinator above it."),
     ]
+    # The leader's own row refused: the team is not planned, and nothing else is said about it.
+    leader_refused = xlsx([HEADER, member(li, "团长"), member(zhang)])
+    assert [p.row for p in TEAMS.plan(leader_refused, place=tree.city_place, options={}).problems] == [2]
 
 
 def test_export_round_trip_is_all_unchanged(tree):
@@ -123,3 +126,21 @@ def test_export_round_trip_is_all_unchanged(tree):
     plan = TEAMS.plan(upload, place=EVERYWHERE, options={"members_leave": True})
     assert plan.ok, problems(plan)
     assert plan.summary() == {"team": {UNCHANGED: 1}, "team member": {UNCHANGED: 2}}
+
+
+def test_planning_costs_the_same_queries_for_more_rows(tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = tree.people + [f.make_specialist(organisation=tree.organisation, id_number=f.valid_id_number()) for _ in range(6)]
+    for person in people:  # managed by the city
+        f.make_village_assignment(specialist=person, village=tree.villages["王湖村"])
+
+    def queries(count):
+        upload = xlsx([HEADER, member(people[0], "团长"), *(member(p) for p in people[1:count])])
+        with CaptureQueriesContext(connection) as captured:
+            assert TEAMS.plan(upload, place=tree.city_place, options={}).rows == count
+        return len(captured)
+
+    # The specialists, which of them the city manages, the teams, the organisations: never per row.
+    assert queries(2) == queries(len(people))
