@@ -244,3 +244,20 @@ def test_planning_stored_assignments_costs_the_same_queries_for_more_rows(tree):
 
     # The specialists, which the city manages, the units, one unit's villages, the stored assignments.
     assert queries(2) == queries(len(rows))
+
+
+@pytest.mark.usefixtures("media")
+def test_through_the_import_job_from_upload_to_outcome(tree):
+    """The registry finds the kind; the job's preview and commit call it as the contract says."""
+    from specialists.imports import services
+    from specialists.imports.models import ImportJob
+
+    upload = xlsx([HEADER, row(tree.people[0], code="349321100201"), row(tree.people[1], code="349321100202")])
+    job = services.import_upload(user=None, kind_name="village_assignments", file_name="roster.xlsx", data=upload.data,
+                                 options={"start_date": "2024-01-01"}, place=EVERYWHERE, queue=False)
+    job = services.import_preview_run(job_id=job.pk)
+    assert (job.status, job.preview["summary"]) == (ImportJob.Status.READY, {"village assignment": {"create": 2}})
+    services.import_confirm(user=None, job=job, queue=False)
+    job = services.import_commit_run(job_id=job.pk)
+    assert job.status == ImportJob.Status.DONE
+    assert VillageAssignment.objects.count() == 2
