@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from specialists.access.scope import scope_for
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from villages.errors import Conflict, NotAllowed
+from villages.places import COUNTY, Place
 
 
 class AssignmentAlreadyEnded(Conflict):
@@ -154,11 +155,19 @@ def village_assignment_extend(*, assignment, end_date, today=None) -> VillageAss
     return current
 
 
+def _acting_unit(by):
+    """The county-level unit `by` acts for when limited to one, else None. `by` is the user making the
+    change, or a Place for a change made at a place (an import acts at its importing user's place)."""
+    if isinstance(by, Place):
+        return by.division if by.level == COUNTY else None
+    return scope_for(by).county
+
+
 def _check_county_limit(by, counties):
     """A county coordinator's industry assignment serves their own unit, never the city or another unit."""
-    scope = scope_for(by)
-    if scope.is_county and [county.pk for county in counties] != [scope.county.pk]:
-        raise ValidationError({"counties": _("Name exactly your own county-level unit (%(code)s).") % {"code": scope.county.code}})
+    unit = _acting_unit(by)
+    if unit is not None and [county.pk for county in counties] != [unit.pk]:
+        raise ValidationError({"counties": _("Name exactly your own county-level unit (%(code)s).") % {"code": unit.code}})
 
 
 def industry_assignment_check(*, by, team, industry, counties, start_date, end_date=None) -> IndustryAssignment:
@@ -166,7 +175,7 @@ def industry_assignment_check(*, by, team, industry, counties, start_date, end_d
     ValidationError by field. industry_assignment_create runs them again under its transaction; the
     admin's form runs them to show a refusal beside its field.
 
-    A county coordinator (`by`) names exactly their own unit. The industry must be a key one where
+    A county coordinator (`by`: a user, or the Place an import acts at) names exactly their own unit. The industry must be a key one where
     it is assigned: a key industry of the whole city anywhere in its city, one of some county-level
     units only in units that list it.
     """
@@ -212,8 +221,8 @@ def industry_assignment_create(*, by, team, industry, counties, start_date, end_
 
 def check_may_end_industry_assignment(*, by, assignment):
     """NotAllowed unless `by` may end it: a county coordinator only one limited to exactly their own unit."""
-    scope = scope_for(by)
-    if scope.is_county and [c.pk for c in assignment.counties.all()] != [scope.county.pk]:
+    unit = _acting_unit(by)
+    if unit is not None and [c.pk for c in assignment.counties.all()] != [unit.pk]:
         raise NotAllowed(_("Only a city coordinator may end a city-wide assignment or one shared with other county-level units."))
 
 

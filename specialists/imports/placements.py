@@ -23,8 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from specialists.access.models import UserRole
-from specialists.access.scope import Scope, in_place
+from specialists.access.scope import in_place
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from specialists.assignments.services import (
     check_may_end_industry_assignment,
@@ -402,22 +401,6 @@ def _noter(assignment, note):
 # --- industry assignments -------------------------------------------------------------------------
 
 
-class PlaceCoordinator:
-    """The importing user as the industry assignments' services read `by`: a coordinator of the
-    import's place, so that a county-level unit's import obeys the county coordinators' limits.
-
-    The kinds are given the importing user's place, not the user; the services read only the scope
-    (specialists.access.scope.scope_for), which this carries ready-made.
-    """
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-
-    def __init__(self, place):
-        self._tepai_scope = Scope(role=UserRole.Role.COORDINATOR, node=place.division)
-
-
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 
@@ -455,7 +438,7 @@ class IndustryAssignments:
         if not table.rows:
             return plan, writes
         default_start = VillageAssignments._default_start(options, plan)
-        by = PlaceCoordinator(place)
+        by = place  # the services' county-coordinator limits hold at the import's place
         names = {(values.get("team") or "").strip() for _n, values in table.rows}
         teams = Team.objects.filter(name__in=names)
         if not place.is_everywhere:
