@@ -31,8 +31,7 @@ def _workbook(kind, rows):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(10, len(column.header) * 2 + 4)
         # Text columns stay text: an ID number typed into a number cell would lose its last digits.
-        for row in range(_FIRST_DATA_ROW, _FIRST_DATA_ROW + 1):
-            sheet.cell(row=row, column=index).number_format = "@"
+        sheet.column_dimensions[letter].number_format = "@"
         if column.choices:
             listed = ",".join(str(choice) for choice in column.choices)
             if len(listed) <= 255:  # Excel's limit on an inline list
