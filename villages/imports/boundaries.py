@@ -461,12 +461,14 @@ def _match(attributes, level, options, plan):
     if parent_code and not code_column:
         return _match_by_name(texts, level, parent_code, options, plan)
     levels = {level} if level else None
+    divisions = None
     if not code_column:
-        code_column = _detect_code_column(texts, levels)
+        code_column, divisions = _detect_code_column(texts, levels)
         plan.note(_("Divisions were matched by their codes in column %(column)s.") % {"column": code_column})
     values = texts[code_column]
     codes = [division_code(v) for v in values]
-    divisions = _divisions_by_code({c for c in codes if c}, levels)
+    if divisions is None:
+        divisions = _divisions_by_code({c for c in codes if c}, levels)
     matched = []
     for index, (value, code) in enumerate(zip(values, codes, strict=True)):
         division = divisions.get(code) if code else None
@@ -485,7 +487,8 @@ def _match(attributes, level, options, plan):
 
 
 def _detect_code_column(texts, levels):
-    """The one column whose values are distinct codes of divisions Tepai has; _Choose otherwise."""
+    """The one column whose values are distinct codes of divisions Tepai has, and the divisions its
+    codes (and every other column's) name; _Choose otherwise."""
     shaped = {}
     for column, values in texts.items():
         present = [v for v in values if v]
@@ -504,7 +507,7 @@ def _detect_code_column(texts, levels):
     finest = {column: min(len(c) for c in shaped[column][1]) for column in candidates}
     candidates = [column for column in candidates if finest[column] == max(finest.values(), default=0)]
     if len(candidates) == 1:
-        return candidates[0]
+        return candidates[0], existing
     if candidates:
         raise _Choose("code_column", candidates, _("Several columns hold division codes (%(columns)s): pick the one to match by.") % {
             "columns": ", ".join(candidates)})
@@ -657,7 +660,11 @@ def _changes(matched, shapes, plan):
     rows = [(index, division) for index, division, _value in matched if division is not None and index in shapes]
     if not rows:
         return {}
-    new = np.array([geometry.as_multipolygon(shapes[index]) for index, _division in rows], dtype=object)
+    new = np.array([shapes[index] for index, _division in rows], dtype=object)
+    # geometry.as_multipolygon's rule, vectorised: one call for every polygon instead of one each.
+    single = np.flatnonzero(shapely.get_type_id(new) == shapely.GeometryType.POLYGON)
+    if len(single):
+        new[single] = shapely.multipolygons(new[single], indices=np.arange(len(single)))
     new_wkb = shapely.to_wkb(new)
     old = np.array([geometry.from_wkb(division.boundary) for _index, division in rows], dtype=object)
     same = np.array([division.boundary == wkb for (_index, division), wkb in zip(rows, new_wkb, strict=True)])
