@@ -17,7 +17,7 @@ from villages.coordinates import wgs84_to_gcj02
 from villages.demo import DATA_DIR
 from villages.imports import kinds
 from villages.imports.boundaries import BOUNDARIES, division_code
-from villages.imports.files import SHAPEFILE_ZIP, Upload, open_upload
+from villages.imports.files import open_upload
 from villages.imports.plans import ImportRefused
 from villages.models import City, County, Town, Village
 from villages.places import EVERYWHERE, Place
@@ -62,8 +62,7 @@ def shapefile_zip(frame, tmp_path, *, folder="", drop=(), encoding="UTF-8", stem
             for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
                 if suffix not in drop:
                     archive.write(tmp_path / f"{stem}{suffix}", os.path.join(folder, stem + suffix))
-    # Not through open_upload: its sniffing calls every zip "zip", never "shp.zip", and refuses it.
-    return Upload("counties.zip", out.getvalue(), SHAPEFILE_ZIP)
+    return open_upload("counties.zip", out.getvalue())
 
 
 def plan(upload, place=EVERYWHERE, **options):
