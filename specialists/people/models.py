@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from specialists.people.validators import mask, validate_id_number, validate_mobile
+from specialists.people.validators import identity, mask, validate_credit_code, validate_id_number, validate_mobile
 from villages import geometry
 from villages.dates import FIRST_YEAR, LAST_YEAR
 from villages.models import Industry
@@ -27,11 +27,21 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code],
+        help_text=_("The 18-character unified social credit code (统一社会信用代码), when known."),
+    )
 
     class Meta:
         verbose_name = _("dispatching organisation")
         verbose_name_plural = _("dispatching organisations")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="organisation_credit_code_unique",
+                violation_error_message=_("An organisation with this credit code is already registered."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -58,6 +68,25 @@ class Specialist(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class PoliticalStatus(models.TextChoices):
+        """政治面貌, as rosters record it."""
+
+        CPC_MEMBER = "cpc_member", _("Member of the Communist Party of China")
+        CPC_PROBATIONARY = "cpc_probationary", _("Probationary member of the Communist Party of China")
+        CYL_MEMBER = "cyl_member", _("Member of the Communist Youth League")
+        DEMOCRATIC_PARTY = "democratic_party", _("Member of a democratic party")
+        MASSES = "masses", _("No party affiliation")
+
+    class Education(models.TextChoices):
+        """学历: the highest completed."""
+
+        DOCTORATE = "doctorate", _("Doctoral degree")
+        MASTER = "master", _("Master's degree")
+        BACHELOR = "bachelor", _("Bachelor's degree")
+        COLLEGE = "college", _("Junior college")
+        SECONDARY = "secondary", _("Secondary vocational or high school")
+        OTHER = "other", _("Other")
+
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True, help_text=_("Blank for a corporate specialist."))
@@ -65,11 +94,15 @@ class Specialist(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="specialists", verbose_name=_("dispatching organisation"))
     title = models.CharField(_("professional title"), max_length=50, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True, help_text=_("Read from the ID number when there is one."))
+    political_status = models.CharField(_("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True)
+    education = models.CharField(_("education"), max_length=12, choices=Education.choices, blank=True)
     expertise = models.ManyToManyField(Industry, blank=True, related_name="specialists", verbose_name=_("fields of expertise"))
     home_lon = models.FloatField(_("home base longitude"), null=True, blank=True)
     home_lat = models.FloatField(_("home base latitude"), null=True, blank=True)
     year_selected = models.PositiveSmallIntegerField(_("year selected"), validators=YEAR_VALIDATORS)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True, help_text=_("The last day served, for a withdrawn specialist."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -110,6 +143,10 @@ class Specialist(models.Model):
             errors["gender"] = ValidationError(_("Give the gender of a person; only a corporate specialist has none."))
         if self.kind == self.Kind.CORPORATE and self.gender:
             errors["gender"] = ValidationError(_("A corporate specialist is an organisation and has no gender."))
+        known = identity(self.id_number) if self.id_number else None
+        if known and self.birth_date and self.birth_date != known.birth_date:
+            errors["birth_date"] = ValidationError(_("The date of birth differs from the one in the ID number, %(date)s."),
+                                                   params={"date": known.birth_date.isoformat()})
         try:
             geometry.validate_point(self.home_lon, self.home_lat)
         except ValidationError as error:

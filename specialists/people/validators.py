@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,25 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(_("The date of birth in ID number %(number)s is not a real date."), code="id_number_birth", params={"number": mask(value, 4, 4)}) from None
     if value[17] != id_number_check_char(value[:17]):
         raise ValidationError(_("The check character of the ID number is wrong."), code="id_number_check")
+
+
+class Identity(NamedTuple):
+    """What an ID number says of its holder: "male" or "female" (Specialist.Gender's values), and the birth date."""
+
+    gender: str
+    birth_date: datetime.date
+
+
+def identity(id_number: str) -> Identity | None:
+    """The gender (the 17th digit: odd for men) and birth date (digits 7 to 14) an 18-digit ID number
+    carries; None when the number is not a valid one. The one place that reads them: the model's
+    clean() and the roster import both ask here."""
+    try:
+        validate_id_number(id_number)
+    except ValidationError:
+        return None
+    birth = datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    return Identity("male" if int(id_number[16]) % 2 else "female", birth)
 
 
 def validate_mobile(value: str) -> None:

@@ -67,7 +67,8 @@ def open_upload(name: str, data: bytes, *, formats=FORMATS, max_bytes=None) -> U
         refuse(_("%(name)s is not a file this import reads: give %(formats)s.") % {
             "name": name, "formats": ", ".join("." + f for f in formats)})
     found = _sniff(data)
-    if found != format_ and not (format_ == CSV and found is None):
+    expected = "zip" if format_ in (XLSX, SHAPEFILE_ZIP) else None if format_ == CSV else format_
+    if found != expected:
         refuse(_("%(name)s is not what its name says: its content is not %(format)s.") % {"name": name, "format": format_})
     if found == "zip":
         _check_archive(name, data, format_)

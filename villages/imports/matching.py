@@ -61,7 +61,7 @@ class VillageFinder:
 
     def _villages(self, county):
         if county.pk not in self._by_county:
-            self._by_county[county.pk] = list(Village.objects.filter(town__county=county).select_related("town__county"))
+            self._by_county[county.pk] = list(_villages().filter(town__county=county))
         return self._by_county[county.pk]
 
     def _in_place(self, village):
@@ -85,12 +85,12 @@ class VillageFinder:
             unit = next((c for c in self._counties if c.code == code[:6]), None)
             found = next((v for v in self._villages(unit) if v.code == code), None) if unit else None
             if found is None:
-                found = Village.objects.select_related("town__county").filter(code=code).first()
+                found = _villages().filter(code=code).first()
             if found is None:
                 return Found(message=_("No village has the code %(code)s.") % {"code": code})
             return self._checked(found)
         if text in self.confirmed:
-            found = Village.objects.select_related("town__county").filter(code=self.confirmed[text]).first()
+            found = _villages().filter(code=self.confirmed[text]).first()
             if found is None:
                 return Found(message=_("The confirmed village code %(code)s does not exist.") % {"code": self.confirmed[text]})
             return self._checked(found)
@@ -121,6 +121,12 @@ class VillageFinder:
             return Found(message=_("No village is named exactly %(name)s; confirm one of the suggestions.") % {"name": text},
                          suggestions=[_suggestion(v) for v in close[:SUGGESTIONS]])
         return Found(message=_("No village named %(name)s was found.") % {"name": text})
+
+
+def _villages():
+    """Villages with the divisions above them, without any boundary (none is needed to match names)."""
+    path = ("", "town__", "town__county__", "town__county__city__", "town__county__city__province__")
+    return Village.objects.select_related("town__county__city__province").defer(*(p + "boundary" for p in path))
 
 
 def _suggestion(village):
