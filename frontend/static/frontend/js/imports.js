@@ -328,7 +328,7 @@ function changeRow(change) {
   return element("tr", {"data-action": change.action},
     element("td", {class: "num"}, change.row === null ? "" : verbatim(change.row)),
     element("td", {class: "action", text: ACTION_LABELS[change.action] || change.action}),
-    element("td", {}, modelLabel(change.model) + " ", verbatim([change.name, change.key].filter(Boolean).join(" · "))),
+    element("td", {}, modelLabel(change.model) + " ", verbatim([change.name, change.key === change.name ? "" : change.key].filter(Boolean).join(" · "))),
     element("td", {}, list),
   );
 }
