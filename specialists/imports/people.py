@@ -390,6 +390,9 @@ class _Row:
         self.dispatch = ""
 
 
+# Checked by the plan instead, in bulk: a ForeignKey's own check would cost a query per row, and the
+# uniqueness of ID numbers and mobiles is checked against the file and the specialists loaded.
+_NOT_CHECKED = ["expertise", "organisation"]
 # The fields a specialist row sets directly, in the order a Change lists them.
 _FIELDS = ("name", "kind", "id_number", "gender", "birth_date", "mobile", "title", "political_status", "education", "year_selected")
 
@@ -707,7 +710,7 @@ class SpecialistsKind(_SheetKind):
             specialist = row.specialist
             if specialist is None:
                 specialist = Specialist(organisation=organisation, **{k: v for k, v in row.values.items() if v is not None or k == "birth_date"})
-                specialist.full_clean(exclude=["expertise"], validate_unique=False, validate_constraints=False)
+                specialist.full_clean(exclude=_NOT_CHECKED, validate_unique=False, validate_constraints=False)
                 new.append((row, specialist))
             else:
                 fields = [field for field, after in row.values.items() if after != _stored(specialist, field)]
@@ -719,7 +722,7 @@ class SpecialistsKind(_SheetKind):
                     specialist.organisation = organisation
                     fields.append("organisation")
                 if fields:
-                    specialist.full_clean(exclude=["expertise"], validate_unique=False, validate_constraints=False)
+                    specialist.full_clean(exclude=_NOT_CHECKED, validate_unique=False, validate_constraints=False)
                     changed.append(specialist)
                     changed_fields.update(fields)
             if row.expertise is not None:
