@@ -32,6 +32,7 @@ class NavItem:
 NAV = [
     NavItem("frontend:dashboard", _("Dashboard"), frozenset({Role.LEADER, Role.COORDINATOR})),
     NavItem("frontend:desk", _("Desk"), frozenset({Role.COORDINATOR})),
+    NavItem("frontend:imports", _("Import"), frozenset({Role.COORDINATOR})),
     NavItem("frontend:mobile", _("My page"), frozenset({Role.SPECIALIST})),
     NavItem("admin:index", _("Admin site"), frozenset({Role.COORDINATOR}), staff_only=True, can_be_home=False),
 ]

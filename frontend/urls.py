@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend import desk, mobile, views
+from frontend import desk, imports, mobile, views
 
 app_name = "frontend"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("jsi18n/", views.javascript_catalog, name="jsi18n"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("desk/", desk.desk, name="desk"),
+    path("imports/", imports.imports, name="imports"),
     # The phone page and what installs it; the worker at /m/sw.js so that its scope covers /m/.
     path("m/", mobile.mobile, name="mobile"),
     path("m/sw.js", mobile.service_worker, name="mobile-sw"),

@@ -73,8 +73,8 @@ def test_signing_out_returns_to_the_login_page(page, mapped_counties, sign_in):
     ("who", "menu"),
     [
         ("leader_wuhe", ["/dashboard/"]),
-        ("county_coordinator", ["/dashboard/", "/desk/"]),
-        ("city_coordinator", ["/dashboard/", "/desk/", "/admin/"]),
+        ("county_coordinator", ["/dashboard/", "/desk/", "/imports/"]),
+        ("city_coordinator", ["/dashboard/", "/desk/", "/imports/", "/admin/"]),
     ],
 )
 def test_each_role_sees_only_its_own_pages_in_the_menu(page, mapped_counties, sign_in, who, menu):

@@ -18,6 +18,7 @@ LEAFLET = "/static/js_lib_leaflet/leaflet.js"
 @pytest.mark.parametrize(("path", "user", "entry", "classic"), [
     ("/dashboard/", "leader_city", "dashboard.js", ["/jsi18n/", LEAFLET]),
     ("/desk/", "county_coordinator", "desk.js", ["/jsi18n/", LEAFLET]),
+    ("/imports/", "county_coordinator", "imports.js", ["/jsi18n/"]),
     ("/m/", "specialist", "mobile.js", ["/jsi18n/"]),
 ])
 def test_each_page_loads_the_catalogue_first_then_one_entry_module(client, mapped_counties, path, user, entry, classic):
@@ -52,7 +53,8 @@ def test_no_script_hangs_off_a_global():
 def test_every_module_loads_from_a_page_and_none_is_left_over(client, mapped_counties):
     # A module no page imports is dead code (or a page forgot its import).
     loaded = set()
-    for path, user in (("/dashboard/", "leader_city"), ("/desk/", "county_coordinator"), ("/m/", "specialist")):
+    for path, user in (("/dashboard/", "leader_city"), ("/desk/", "county_coordinator"), ("/imports/", "county_coordinator"),
+                       ("/m/", "specialist")):
         client.force_login(mapped_counties.users[user])
         loaded |= page_modules(client.get(path).content.decode())
 

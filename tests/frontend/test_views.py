@@ -158,8 +158,8 @@ def test_a_specialist_may_not_open_the_dashboard(client, mapped_counties):
         ("leader_city", ["Dashboard"]),
         ("leader_wuhe", ["Dashboard"]),
         # Staff coordinators get the admin site; the desk appears once it is routed.
-        ("city_coordinator", ["Dashboard", "Desk", "Admin site"]),
-        ("county_coordinator", ["Dashboard", "Desk"]),
+        ("city_coordinator", ["Dashboard", "Desk", "Import", "Admin site"]),
+        ("county_coordinator", ["Dashboard", "Desk", "Import"]),
     ],
 )
 def test_the_menu_shows_each_role_only_its_own_pages(client, mapped_counties, who, expected):

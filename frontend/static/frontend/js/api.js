@@ -6,7 +6,7 @@
  *   await api.post("map-jobs/", {kind: "villages", format: "png"});
  *   await api.download("village-assignments/export/", {format: "xlsx"});   // saves the file
  *
- * Every failure is thrown as an ApiError with the API's {code, message, fields}: the message is in
+ * Every failure is thrown as an ApiError with the API's {code, message, fields, problems}: the message is in
  * the page's language (the request sends the page's language as Accept-Language), and a network
  * failure gets a message of its own. showError(error) puts one in the page.
  * Uses gettext() and interpolate() of the JavaScript catalogue (/jsi18n/), a classic script that
@@ -21,6 +21,8 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body.code;
     this.fields = body.fields || {};
+    // The rows of a refused file (an import's 422: [{row, column, message}]).
+    this.problems = body.problems || [];
   }
 }
 
@@ -76,6 +78,7 @@ async function send(method, path, options, accept) {
       code: (data && data.code) || "http_" + response.status,
       message: message,
       fields: (data && data.fields) || {},
+      problems: (data && data.problems) || [],
     });
   }
   return response;
