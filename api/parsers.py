@@ -158,3 +158,10 @@ class EvidenceParser(LimitedMultiPartParser):
 
     max_bytes_setting = "TEPAI_EVIDENCE_MAX_BYTES"
     too_large = _("The file is more than %(max)s bytes; at most %(max)s bytes are allowed.")
+
+
+class ImportParser(LimitedMultiPartParser):
+    """A file to import (`file`): TEPAI_IMPORT_MAX_BYTES."""
+
+    max_bytes_setting = "TEPAI_IMPORT_MAX_BYTES"
+    too_large = _("The file is more than %(max)s bytes; at most %(max)s bytes are allowed.")

@@ -309,14 +309,13 @@ if TEPAI_EXPORT_MAX_ROWS < 1:
 # (a zipped Shapefile, an .xlsx) holding more than TEPAI_IMPORT_MAX_MEMBERS files or expanding past
 # TEPAI_IMPORT_MAX_EXPANDED_BYTES, or a sheet of more than TEPAI_IMPORT_MAX_ROWS rows is refused before
 # it is parsed. A division list may be longer: TEPAI_IMPORT_MAX_DIVISION_ROWS (the national list down
-# to the village has about 650,000). Imports of more rows than TEPAI_IMPORT_BACKGROUND_ROWS run as a
-# Celery job with progress.
+# to the village has about 650,000). Every import's preview
+# and commit run as Celery jobs (at once when tasks run eagerly).
 TEPAI_IMPORT_MAX_BYTES = env_int("TEPAI_IMPORT_MAX_BYTES", 300 * 1024 * 1024)
 TEPAI_IMPORT_MAX_EXPANDED_BYTES = env_int("TEPAI_IMPORT_MAX_EXPANDED_BYTES", 1024 * 1024 * 1024)
 TEPAI_IMPORT_MAX_MEMBERS = env_int("TEPAI_IMPORT_MAX_MEMBERS", 200)
 TEPAI_IMPORT_MAX_ROWS = env_int("TEPAI_IMPORT_MAX_ROWS", 50_000)
 TEPAI_IMPORT_MAX_DIVISION_ROWS = env_int("TEPAI_IMPORT_MAX_DIVISION_ROWS", 1_000_000)
-TEPAI_IMPORT_BACKGROUND_ROWS = env_int("TEPAI_IMPORT_BACKGROUND_ROWS", 2_000)
 if min(TEPAI_IMPORT_MAX_BYTES, TEPAI_IMPORT_MAX_EXPANDED_BYTES, TEPAI_IMPORT_MAX_MEMBERS, TEPAI_IMPORT_MAX_ROWS,
        TEPAI_IMPORT_MAX_DIVISION_ROWS) < 1:
     raise ImproperlyConfigured("The TEPAI_IMPORT_MAX_* limits must be at least 1")

@@ -24,6 +24,7 @@ from specialists.access.throttle import ThrottledAdminAuthenticationForm
 from specialists.assignments import admin as assignments_admin  # noqa: F401
 from specialists.coverage import admin as coverage_admin  # noqa: F401
 from specialists.fieldwork import admin as fieldwork_admin  # noqa: F401
+from specialists.imports import admin as imports_admin  # noqa: F401
 from specialists.people import admin as people_admin  # noqa: F401
 
 admin.site.site_header = _("Tepai: science and technology specialists")

@@ -196,6 +196,13 @@ def make_user_role(*, user=None, role=UserRole.Role.COORDINATOR, county=None, ci
     )
 
 
+def make_import_job(*, kind="specialists", file_name="名单.xlsx", **fields):
+    """An import's history row (its file is named, not written)."""
+    from specialists.imports.models import ImportJob
+
+    return ImportJob.objects.create(kind=kind, file=f"imports/{file_name}", file_name=file_name, sha256="0" * 64, size=1, **fields)
+
+
 def make_map_job(*, as_of=START, kind=MapJob.Kind.VILLAGES, **fields):
     """A job of the place given (a town or county-level unit gets its city and province too, as the service sets them)."""
     if fields.get("town") is not None:

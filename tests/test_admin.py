@@ -20,6 +20,7 @@ from shapely.geometry import box
 from specialists.access.models import UserRole
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
 from specialists.coverage.models import MapJob, VillageCoverageSpan
+from specialists.imports.models import ImportJob
 from specialists.fieldwork.models import (
     Achievement,
     AchievementEvidence,
@@ -102,6 +103,7 @@ def build_one_of_each():
         Countermeasure: f.make_countermeasure(problem=problem, title="避雨栽培"),
         UserRole: f.make_user_role(user=requester, county=county),
         MapJob: f.make_map_job(county=county, town=town, requested_by=requester),
+        ImportJob: f.make_import_job(county=county, city=county.city, requested_by=requester),
         ServiceLog: log,
         ServiceLogPhoto: f.make_service_log_photo(log=log),
         Achievement: achievement,
@@ -130,7 +132,7 @@ def test_every_page_answers_for_a_superuser(admin_client, one_of_each, model):
     obj = one_of_each[model]
     # Map jobs, service logs, achievements and their photos and evidence are made by services (a
     # task queued, a phone's retry recognised): the admin only shows them.
-    expected_add = 403 if model in (MapJob, ServiceLog, ServiceLogPhoto, Achievement, AchievementEvidence) else 200
+    expected_add = 403 if model in (MapJob, ImportJob, ServiceLog, ServiceLogPhoto, Achievement, AchievementEvidence) else 200
 
     assert admin_client.get(url(model, "changelist")).status_code == 200
     assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
@@ -346,6 +348,7 @@ BUILDERS = {
     Countermeasure: f.make_countermeasure,
     UserRole: lambda: f.make_user_role(county=f.make_county()),
     MapJob: lambda: f.make_map_job(county=f.make_county(city=f.make_city()), requested_by=f.make_user()),
+    ImportJob: lambda: f.make_import_job(requested_by=f.make_user()),
     ServiceLog: f.make_service_log,
     ServiceLogPhoto: f.make_service_log_photo,
     Achievement: lambda: f.make_achievement(status=Achievement.Status.VERIFIED, reviewed_by=f.make_user()),

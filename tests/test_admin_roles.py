@@ -16,6 +16,7 @@ from specialists.access.scope import scope_for
 from specialists.access.models import UserRole
 from specialists.assignments.models import VillageAssignment
 from specialists.coverage.models import MapJob
+from specialists.imports.models import ImportJob
 from specialists.fieldwork.models import Achievement, AchievementEvidence, ServiceLog, ServiceLogPhoto
 from specialists.people.models import Team
 from tests import factories as f
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 Role = UserRole.Role
 PASSWORD = "tepai-test-password"
-SERVICE_MADE = (MapJob, ServiceLog, ServiceLogPhoto, Achievement, AchievementEvidence)
+SERVICE_MADE = (MapJob, ImportJob, ServiceLog, ServiceLogPhoto, Achievement, AchievementEvidence)
 
 
 def user_with_role(username, **role):

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from api.parsers import JSON_MAX_DEPTH, json_depth
 from specialists.assignments.models import VillageAssignment
+from specialists.imports.models import ImportJob
 from tests import factories as f
 from tests.api.test_errors import awaiting_translation
 
@@ -148,7 +149,8 @@ def _path_values(two_counties):
     log = f.make_service_log(specialist=two_counties.huaiyuan.specialist, village=two_counties.huaiyuan.village)
     achievement = f.make_achievement(specialist=two_counties.huaiyuan.specialist)
     job = f.make_map_job(county=two_counties.huaiyuan.county, requested_by=two_counties.users["city_coordinator"])
-    return {"code": two_counties.huaiyuan.village.code, "photo_uuid": str(uuid.uuid4()), "evidence_uuid": str(uuid.uuid4()),
+    imported = ImportJob.objects.create(kind="specialists", file="imports/x.csv", file_name="x.csv", sha256="0" * 64, size=1)
+    return {"code": two_counties.huaiyuan.village.code, "kind": "specialists", "imports": str(imported.pk), "photo_uuid": str(uuid.uuid4()), "evidence_uuid": str(uuid.uuid4()),
             # A resource's own row, by its `id` or `uuid`:
             "service-logs": str(log.uuid), "achievements": str(achievement.uuid),
             "village-assignments": str(two_counties.huaiyuan.assignment.pk), "industry-assignments": str(two_counties.huaiyuan.industry_assignment.pk),

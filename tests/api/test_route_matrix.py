@@ -161,6 +161,12 @@ def _with_file(row, field, content):
     return row
 
 
+def _names_a_row(path):
+    """Whether the path names a row of a side; an import kind's name ({kind}) is no row: its template and
+    export answer every coordinator, and the export is scanned for the other side's markers like any body."""
+    return any(part.startswith("{") and part != "{kind}" for part in path.split("/"))
+
+
 def _is_public(resource, extent):
     return resource == "industries" or (extent == "personal" and resource in ("counties", "towns", "villages"))
 
@@ -245,7 +251,7 @@ def _walk_every_route(sides, role, capsys):
                 problems.append(f"{where}: anonymous must get 401")
             if role == "no_role" and path not in UNSCOPED and status != 403:
                 problems.append(f"{where}: a user with no role must get 403")
-            if extent and "{" in path and not _is_public(resource, extent):
+            if extent and _names_a_row(path) and not _is_public(resource, extent):
                 # 403 only where the role may not use the route at all (whatever the row), never as a
                 # "this exists but is not yours" that would tell another side's rows from missing ones.
                 allowed = {403, 404} if method == "get" else {403, 404, 405}

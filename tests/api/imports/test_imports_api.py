@@ -153,6 +153,13 @@ def test_a_file_over_the_limit_is_refused(two_counties, settings):
     assert "limit" in body["message"]
 
 
+def test_a_request_declaring_more_than_the_limit_is_refused_unread(two_counties, settings):
+    settings.TEPAI_IMPORT_MAX_BYTES = 1000
+    body = _upload(two_counties.users["city_coordinator"], "x" * 200_000, status=413)
+    assert body["code"] == "too_large" and "1000 bytes" in body["message"]
+    assert not ImportJob.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["leader_city", "specialist", "no_role"])
 def test_only_coordinators_import(two_counties, who):
     user = two_counties.users[who]
