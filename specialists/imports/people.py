@@ -46,7 +46,7 @@ from specialists.people.models import Organisation, Specialist
 from specialists.people.validators import identity, validate_credit_code, validate_id_number, validate_mobile
 from villages.imports import kinds
 from villages.imports.files import CSV, XLSX
-from villages.imports.matching import VillageFinder, given_text
+from villages.imports.matching import VillageFinder, given_text, offer
 from villages.imports.plans import CREATE, LEAVE, UNCHANGED, UPDATE, Change, Plan
 from villages.imports.tables import Column, normal, read_table
 from villages.models import Industry
@@ -447,7 +447,7 @@ class SpecialistsKind(_SheetKind):
         for number, values in rows:
             refuse = _RowRefusals(plan, number, table.headers, columns)
             row = self._read_row(number, values, present, refuse, year)
-            village = self._village(values, refuse, place, finder, plan)
+            village = self._village(values, refuse, place, finder, plan, number)
             if row is None or refuse.count:
                 continue
             id_number, mobile = row.values.get("id_number"), row.values["mobile"]
@@ -631,7 +631,7 @@ class SpecialistsKind(_SheetKind):
         elif "birth_date" in present:
             row.values["birth_date"] = None
 
-    def _village(self, values, refuse, place, finder, plan):
+    def _village(self, values, refuse, place, finder, plan, number):
         """The village the row names, checked to lie in the place; None when it names none (or is refused)."""
         code, county, town, village = (values.get(k, "") for k in ("village_code", "county", "town", "village"))
         if not (code or village):
@@ -641,8 +641,7 @@ class SpecialistsKind(_SheetKind):
         found = finder.find(code=code, county=county, town=town, village=village)
         if found.village is None:
             refuse("village_code" if code else "village", found.message)
-            if found.suggestions:
-                plan.choices.setdefault("villages", {})[given_text(county, town, village)] = found.suggestions
+            offer(plan, number, given_text(county, town, village), found)
             return None
         return found.village
 

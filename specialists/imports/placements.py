@@ -37,7 +37,7 @@ from specialists.people.models import Specialist, Team
 from villages.errors import DomainError
 from villages.imports import kinds
 from villages.imports.files import CSV, XLSX
-from villages.imports.matching import VillageFinder, core, given_text
+from villages.imports.matching import VillageFinder, core, given_text, offer
 from villages.imports.plans import CREATE, UNCHANGED, UPDATE, Change, Plan
 from villages.imports.tables import Column, read_table
 from villages.models import County, Industry
@@ -325,9 +325,7 @@ class VillageAssignments:
             return found.village
         column = table.header("code") if code.strip() or not name.strip() and "code" in table.table.headers else table.header("village")
         plan.refuse(number, column, found.message)
-        if found.suggestions:
-            plan.choices.setdefault("villages", []).append(
-                {"row": number, "given": given_text(county, town, name), "suggestions": found.suggestions})
+        offer(plan, number, given_text(county, town, name), found)
         return None
 
     @staticmethod

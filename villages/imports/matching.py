@@ -123,6 +123,13 @@ class VillageFinder:
         return Found(message=_("No village named %(name)s was found.") % {"name": text})
 
 
+def offer(plan, row, given, found):
+    """A near miss as every preview offers it: `plan.choices["villages"]` lists {row, given, suggestions};
+    the user confirms one through the option {"villages": {given: code}}."""
+    if found.suggestions:
+        plan.choices.setdefault("villages", []).append({"row": row, "given": given, "suggestions": found.suggestions})
+
+
 def _villages():
     """Villages with the divisions above them, without any boundary (none is needed to match names)."""
     path = ("", "town__", "town__county__", "town__county__city__", "town__county__city__province__")

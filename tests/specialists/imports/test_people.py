@@ -256,7 +256,9 @@ def test_a_near_miss_village_is_offered_and_confirmed(bengbu):
     first = plan(upload, Place(bengbu["huaiyuan"]))
     confirmed = plan(upload, Place(bengbu["huaiyuan"]), villages={"怀远县/白莲坡镇/张庄": "340321105201"})
 
-    assert [s["code"] for s in first.choices["villages"]["怀远县/白莲坡镇/张庄"]] == ["340321105201"]
+    [offered] = first.choices["villages"]
+    assert (offered["row"], offered["given"]) == (2, "怀远县/白莲坡镇/张庄")
+    assert [s["code"] for s in offered["suggestions"]] == ["340321105201"]
     assert first.problems[0].column == "派驻村" and confirmed.ok
 
 
