@@ -491,7 +491,8 @@ class _Import:
             self.progress(done, self.total)
 
     def flush(self, chunk, write):
-        stored = {
+        # Into a place with no villages yet (a first import) every row is new: no need to look.
+        stored = {} if not self.stored_villages else {
             code: (pk, name, kind, town, synthetic)
             for code, pk, name, kind, town, synthetic in Village.objects.filter(code__in=[c for _n, c, *_rest in chunk])
             .values_list("code", "id", "name", "kind", "town__code", "synthetic")
