@@ -177,3 +177,119 @@ def _csv_rows(upload, encoding, max_rows):
     except csv.Error as error:
         refuse(_("%(name)s is not a readable CSV file: %(error)s") % {"name": upload.name, "error": error})
     return rows, {"utf-8-sig": "utf-8"}.get(candidate, candidate)
+
+
+@dataclasses.dataclass
+class StreamedTable:
+    """A sheet read row by row, as often as needed: `rows()` reads the file again on each call.
+
+    For the imports whose files are too long to hold as rows (a national division list has
+    650,000): only the upload's bytes stay in memory, never its rows nor its decoded text.
+    """
+
+    headers: dict
+    encoding: str
+    problems: list
+    ignored: list
+    header_row: int
+    _reopen: object
+    _mapping: dict
+    _max_rows: int
+
+    def rows(self):
+        """(row number, {key: text}) for every non-empty row below the header; ImportRefused past the limit."""
+        count = 0
+        for number, cells in self._reopen():
+            if number <= self.header_row:
+                continue
+            values = {key: (str(cells[i]).strip() if i < len(cells) and cells[i] is not None else "") for i, key in self._mapping.items()}
+            if any(values.values()):
+                count += 1
+                if count > self._max_rows:
+                    refuse(_("The sheet has more than %(limit)s rows, the limit.") % {"limit": self._max_rows})
+                yield number, values
+
+
+def stream_table(upload: Upload, columns, *, encoding=None, max_rows=None) -> StreamedTable:
+    """Like read_table, but the rows are read lazily (and may be read again); missing required
+    columns are problems of the whole file, as there."""
+    max_rows = settings.TEPAI_IMPORT_MAX_ROWS if max_rows is None else max_rows
+    if upload.format == XLSX:
+        def reopen():
+            return _xlsx_stream(upload)
+        used = ""
+    elif upload.format == CSV:
+        used = _csv_encoding(upload, encoding)
+
+        def reopen():
+            return _csv_stream(upload, used)
+    else:
+        refuse(_("%(name)s is not a sheet: give an .xlsx or .csv file.") % {"name": upload.name})
+    head = []
+    for item in reopen():
+        head.append(item)
+        if len(head) >= _HEADER_ROWS_SEARCHED:
+            break
+    header_at, mapping = _find_header(head, columns)
+    if header_at is None:
+        wanted = "、".join(c.header for c in columns if c.required) or "、".join(c.header for c in columns[:3])
+        refuse(_("No header row was found in the first %(count)s rows: the sheet needs headers such as %(headers)s.") % {
+            "count": _HEADER_ROWS_SEARCHED, "headers": wanted})
+    number, header_cells = head[header_at]
+    headers = {key: str(header_cells[index]).strip() for index, key in mapping.items()}
+    ignored = [str(c).strip() for i, c in enumerate(header_cells) if i not in mapping and str(c or "").strip()]
+    problems = [
+        Problem(number, column.header, _("The required column %(header)s is missing.") % {"header": column.header})
+        for column in columns if column.required and column.key not in headers
+    ]
+    return StreamedTable(headers, {"utf-8-sig": "utf-8"}.get(used, used), problems, ignored, number, reopen, mapping, max_rows)
+
+
+def _csv_encoding(upload, encoding):
+    """The encoding the whole file decodes in, checked chunk by chunk so the text is never held."""
+    data = upload.data
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            refuse(_("%(encoding)s is not an encoding Tepai knows.") % {"encoding": encoding})
+        candidates = (encoding,)
+    elif data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    view = memoryview(data)
+    for candidate in candidates:
+        decoder = codecs.getincrementaldecoder(candidate)()
+        try:
+            for start in range(0, len(data), 1 << 20):
+                if "\x00" in decoder.decode(view[start:start + (1 << 20)]):
+                    refuse(_("%(name)s is not a text file.") % {"name": upload.name})
+            decoder.decode(b"", final=True)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    refuse(_("%(name)s cannot be read as %(encodings)s: save it as UTF-8 or GBK CSV, or name its encoding.") % {
+        "name": upload.name, "encodings": " / ".join(candidates)})
+
+
+def _csv_stream(upload, encoding):
+    text = io.TextIOWrapper(upload.stream(), encoding=encoding, newline="")
+    try:
+        yield from enumerate(csv.reader(text), start=1)
+    except csv.Error as error:
+        refuse(_("%(name)s is not a readable CSV file: %(error)s") % {"name": upload.name, "error": error})
+
+
+def _xlsx_stream(upload):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(upload.stream(), read_only=True, data_only=False)
+    except Exception as error:  # noqa: BLE001
+        refuse(_("%(name)s is not a readable .xlsx workbook (%(error)s).") % {"name": upload.name, "error": type(error).__name__})
+    try:
+        for number, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(c) for c in cells]
+    finally:
+        book.close()
