@@ -28,6 +28,9 @@ A town that a development zone manages keeps its civil code (villages.models.Tow
 places it under the district its code starts with leaves it with the zone; a parent column naming a
 zone of the same city moves it there.
 
+A city without county-level units (东莞市, 中山市, 儋州市, 嘉峪关市: its towns' codes have 00 for the
+county) stands as its own county-level unit, coded <city>00.
+
 Scale: the national list has about 650,000 rows. Only the upper levels (provinces to towns, about
 45,000) are held; village rows are streamed from the file twice (once to collect the upper levels,
 once to check and write villages in chunks of CHUNK), duplicates among them found with a bitmap.
@@ -245,9 +248,11 @@ class _Import:
         if not text or level == "province":
             return None
         try:
-            parent, parent_level = parse_code(text, PARENT[level])
+            parent, parent_level = parse_code(text)
         except RowError as error:
             raise RowError("parent", error.message) from None
+        if level == "town" and parent_level == "city" and code[4:6] == "00" and parent == code[:4]:
+            return code[:6]  # a city that runs its towns: they lie under its own unit (imply_direct_units)
         return parent
 
     def in_place(self, code):
@@ -308,6 +313,25 @@ class _Import:
                     "code": code, "row": self.entries[level][code].row})
                 continue
             self.entries[level][code] = Entry(number, code, level, clean_name(name, level), name, parent_given)
+
+    def imply_direct_units(self):
+        """A city without county-level units (东莞市 4419, 中山市 4420, 儋州市 4604, 嘉峪关市 6202) runs its
+        towns itself: their codes' county part is 00. Tepai's tree has a county-level unit above
+        every town, so the city stands as its own, coded <city>00 and named as the city; the notes
+        say which."""
+        implied = []
+        for town in sorted(self.entries["town"].values(), key=lambda e: e.row):
+            unit = town.code[:6]
+            if unit[4:] != "00" or unit in self.entries["county"]:
+                continue  # (a stored one is listed too, so that a second import leaves it unchanged)
+            city = self.entries["city"].get(unit[:4]) or self.stored["city"].get(unit[:4])
+            if city is None:
+                continue  # refused in resolve: the town's unit is unknown
+            self.entries["county"][unit] = Entry(town.row, unit, "county", city.name, city.name, None)
+            implied.append(f"{unit} {city.name}")
+        if implied:
+            self.plan.note(_("%(count)s cities run their towns without county-level units; each stands as its own county-level unit: %(units)s.") % {
+                "count": len(implied), "units": "、".join(implied)})
 
     def resolve(self):
         """Each upper-level row's parent, kind and action, widest level first."""
@@ -575,6 +599,7 @@ class _Import:
             return self.plan
         self.load_stored()
         self.first_pass()
+        self.imply_direct_units()
         self.plan.rows = self.total
         if not self.total:
             self.plan.refuse(None, "", _("The file %(name)s has no rows below its header.") % {"name": self.upload.name})

@@ -72,9 +72,7 @@ def xlsx_upload(rows):
         book.active.append(row)
     out = io.BytesIO()
     book.save(out)
-    # Built directly: files.open_upload refuses every .xlsx as "not what its name says" (it compares
-    # the sniffed "zip" with "xlsx"), a bug of files.py, which this branch does not own.
-    return files.Upload("divisions.xlsx", out.getvalue(), files.XLSX)
+    return files.open_upload("divisions.xlsx", out.getvalue())
 
 
 def commit(upload, place=EVERYWHERE, **kwargs):
@@ -347,3 +345,21 @@ def test_codes_short_or_padded(text, expected):
 def test_malformed_codes_are_refused(text):
     with pytest.raises(divisions.RowError):
         divisions.parse_code(text)
+
+
+def test_a_city_without_county_level_units_stands_as_its_own():
+    """东莞市 runs its towns itself (their codes' county part is 00), as the published list has it."""
+    rows = [NBS_HEADER, [pad("44"), "广东省", "1", "", ""], [pad("4419"), "东莞市", "2", pad("44"), ""],
+            [pad("441900003"), "东城街道", "4", pad("4419"), ""],
+            ["441900003001", "东城社区居委会", "5", pad("441900003"), "111"],
+            ["441900003201", "温塘村委会", "5", pad("441900003"), "220"]]
+
+    plan = commit(csv_upload(rows))
+
+    unit = County.objects.get(code="441900")
+    assert (unit.name, unit.city.name) == ("东莞市", "东莞市")
+    assert Town.objects.get(code="441900003").county == unit
+    assert Village.objects.get(code="441900003201").kind == Village.Kind.VILLAGE
+    assert any("441900 东莞市" in note for note in plan.notes)
+    assert KIND.plan(csv_upload(rows), place=EVERYWHERE, options={}).summary() == {
+        "province": {UNCHANGED: 1}, "city": {UNCHANGED: 1}, "county": {UNCHANGED: 1}, "town": {UNCHANGED: 1}, "village": {UNCHANGED: 2}}
