@@ -144,3 +144,31 @@ def test_a_file_refused_before_it_is_read_keeps_what_was_chosen(page, mapped_cou
     expect(page.locator("#option-encoding")).to_have_value("gbk")
     assert page.locator("#import-file").evaluate("input => input.files[0].name") == "roster.xlsx"
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.clock
+def test_an_imported_assignment_turns_an_uncovered_village_covered_on_the_map(page, mapped_counties, sign_in):
+    """The issue's "done when": a bureau's sheet (GBK CSV, as Excel here saves it) imported on the page,
+    and the result on the dashboard's map."""
+    from django.utils import timezone
+
+    from tests.frontend import FILLS
+
+    village, specialist = mapped_counties.huaiyuan.villages["uncovered"], mapped_counties.huaiyuan.specialists["王白莲"]
+    sheet = ("序号,姓名,手机,派驻县区,派驻乡镇,派驻村,开始日期\n"
+             f"1,{specialist.name},{specialist.mobile},怀远县,{village.town.name},{village.name},{timezone.localdate().isoformat()}\n")
+    sign_in(page, mapped_counties.users["city_coordinator"])
+    page.goto("/dashboard/")
+    expect(page.locator(f"path.village-{village.code}")).to_have_attribute("fill", FILLS["uncovered"])
+
+    page.goto("/imports/")
+    page.locator("#import-kind").select_option("village_assignments")
+    page.locator("#import-file").set_input_files(files=[{"name": "派驻名单.csv", "mimeType": "text/csv", "buffer": sheet.encode("gbk")}])
+    page.locator("#upload-submit").click()
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "ready")
+    expect(_summary_cell(page, "village assignment", "create")).to_have_text("1")
+    page.locator("#job-confirm").click()
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "done")
+
+    page.goto("/dashboard/")
+    expect(page.locator(f"path.village-{village.code}")).to_have_attribute("fill", FILLS["covered"])
