@@ -210,7 +210,20 @@ def _options(options):
 # --- village assignments --------------------------------------------------------------------------
 
 
-class VillageAssignments:
+class ReadThenWrite:
+    """A kind whose `_read(upload, place, options)` gives both the plan and the writes it would make:
+    plan shows the one, commit runs the other when nothing is refused."""
+
+    def plan(self, upload, *, place, options=None):
+        return self._read(upload, place, options)[0]
+
+    def commit(self, upload, *, place, options=None, progress=None):
+        plan, writes = self._read(upload, place, options)
+        plan.raise_if_refused()
+        return run_writes(plan, writes, progress)
+
+
+class VillageAssignments(ReadThenWrite):
     """Specialists to villages: one row per assignment. The bureau's roster sheet, which the
     "specialists" kind reads too, imports here as its assignments: only these columns are read."""
 
@@ -235,14 +248,6 @@ class VillageAssignments:
 
     def allowed(self, place):
         return place.level in ASSIGNING_LEVELS
-
-    def plan(self, upload, *, place, options=None):
-        return self._read(upload, place, options)[0]
-
-    def commit(self, upload, *, place, options=None, progress=None):
-        plan, writes = self._read(upload, place, options)
-        plan.raise_if_refused()
-        return run_writes(plan, writes, progress)
 
     def _read(self, upload, place, options):
         options = _options(options)
@@ -402,7 +407,7 @@ def _noter(assignment, note):
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 
-class IndustryAssignments:
+class IndustryAssignments(ReadThenWrite):
     """Teams to key industries: one row per assignment, city-wide (no units) or in named units."""
 
     name = "industry_assignments"
@@ -419,14 +424,6 @@ class IndustryAssignments:
 
     def allowed(self, place):
         return place.level in ASSIGNING_LEVELS
-
-    def plan(self, upload, *, place, options=None):
-        return self._read(upload, place, options)[0]
-
-    def commit(self, upload, *, place, options=None, progress=None):
-        plan, writes = self._read(upload, place, options)
-        plan.raise_if_refused()
-        return run_writes(plan, writes, progress)
 
     def _read(self, upload, place, options):
         options = _options(options)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from specialists.access.scope import in_place
-from specialists.imports.placements import ID_NUMBER, MOBILE, NAME, Specialists, Table, Write, run_writes
+from specialists.imports.placements import ID_NUMBER, MOBILE, NAME, ReadThenWrite, Specialists, Table, Write
 from specialists.people.models import Organisation, Team, TeamMembership
 from villages.imports import kinds
 from villages.imports.files import CSV, XLSX
@@ -42,7 +42,7 @@ def _year(text):
     return int(text) if text.isdigit() else None
 
 
-class Teams:
+class Teams(ReadThenWrite):
     name = "teams"
     label = _lazy("Teams and their members")
     formats = (XLSX, CSV)
@@ -61,14 +61,6 @@ class Teams:
 
     def allowed(self, place):
         return place.level in (ALL, PROVINCE, CITY)
-
-    def plan(self, upload, *, place, options=None):
-        return self._read(upload, place, options)[0]
-
-    def commit(self, upload, *, place, options=None, progress=None):
-        plan, writes = self._read(upload, place, options)
-        plan.raise_if_refused()
-        return run_writes(plan, writes, progress)
 
     def _read(self, upload, place, options):
         options = dict(options or {})

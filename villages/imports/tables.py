@@ -146,37 +146,13 @@ def _xlsx_rows(upload, max_rows):
 
 
 def _csv_rows(upload, encoding, max_rows):
-    data = upload.data
-    if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            refuse(_("%(encoding)s is not an encoding Tepai knows.") % {"encoding": encoding})
-        candidates = (encoding,)
-    elif data.startswith(codecs.BOM_UTF8):
-        candidates = ("utf-8-sig",)
-    else:
-        candidates = ("utf-8", "gb18030")
-    for candidate in candidates:
-        try:
-            text = data.decode(candidate)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        refuse(_("%(name)s cannot be read as %(encodings)s: save it as UTF-8 or GBK CSV, or name its encoding.") % {
-            "name": upload.name, "encodings": " / ".join(candidates)})
-    if "\x00" in text:
-        refuse(_("%(name)s is not a text file.") % {"name": upload.name})
+    used = _csv_encoding(upload, encoding)
     rows = []
-    try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            if len(rows) > max_rows + _HEADER_ROWS_SEARCHED:
-                refuse(_("The sheet has more than %(limit)s rows, the limit.") % {"limit": max_rows})
-            rows.append((number, cells))
-    except csv.Error as error:
-        refuse(_("%(name)s is not a readable CSV file: %(error)s") % {"name": upload.name, "error": error})
-    return rows, {"utf-8-sig": "utf-8"}.get(candidate, candidate)
+    for number, cells in _csv_stream(upload, used):
+        if len(rows) > max_rows + _HEADER_ROWS_SEARCHED:
+            refuse(_("The sheet has more than %(limit)s rows, the limit.") % {"limit": max_rows})
+        rows.append((number, cells))
+    return rows, {"utf-8-sig": "utf-8"}.get(used, used)
 
 
 @dataclasses.dataclass

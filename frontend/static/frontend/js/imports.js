@@ -414,7 +414,7 @@ function renderOutcome(current) {
   if (current.status === "done") {
     const sum = totals(current.outcome.summary);
     text.textContent = interpolate(
-      gettext("Imported: %(create)s created, %(update)s changed, %(unchanged)s unchanged, %(leave)s left as they were."), sum, true);
+      gettext("Imported: %(create)s created, %(update)s changed, %(unchanged)s unchanged, %(leave)s not in the file (see the preview for what became of them)."), sum, true);
   } else if (current.status === "failed") {
     text.textContent = gettext("The import failed: nothing was written. Try again, or tell the administrator.");
   } else if (current.status === "refused" && current.confirmed_at) {
