@@ -19,11 +19,7 @@ ORDER = ("divisions", "boundaries", "organisations", "specialists", "teams", "vi
 
 def _load():
     for module in _MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def all_kinds():
