@@ -210,6 +210,23 @@ def _options(options):
 # --- village assignments --------------------------------------------------------------------------
 
 
+def _default_start(options, plan):
+    """The start of rows that give none: the start_date option, or 1 January of this year."""
+    given = options.get("start_date")
+    if isinstance(given, datetime.date):
+        return given
+    if given:
+        try:
+            day = parse_day(str(given))
+        except ValueError:
+            day = None
+        if day is None:
+            plan.refuse(None, "start_date", _("The start_date option %(text)s is not a day: write it as 2023-03-01.") % {"text": given})
+        else:
+            return day
+    return datetime.date(timezone.localdate().year, 1, 1)
+
+
 class ReadThenWrite:
     """A kind whose `_read(upload, place, options)` gives both the plan and the writes it would make:
     plan shows the one, commit runs the other when nothing is refused."""
@@ -223,7 +240,14 @@ class ReadThenWrite:
         return run_writes(plan, writes, progress)
 
 
-class VillageAssignments(ReadThenWrite):
+class Placements(ReadThenWrite):
+    """Who serves where: any coordinator, at their place (the services keep a county coordinator to their unit)."""
+
+    def allowed(self, place):
+        return place.level in ASSIGNING_LEVELS
+
+
+class VillageAssignments(Placements):
     """Specialists to villages: one row per assignment. The bureau's roster sheet, which the
     "specialists" kind reads too, imports here as its assignments: only these columns are read."""
 
@@ -246,9 +270,6 @@ class VillageAssignments(ReadThenWrite):
         "villages": _lazy("Villages confirmed for names that matched none exactly: {given text: village code}"),
     }
 
-    def allowed(self, place):
-        return place.level in ASSIGNING_LEVELS
-
     def _read(self, upload, place, options):
         options = _options(options)
         table = Table(upload, self.columns, options)
@@ -256,7 +277,7 @@ class VillageAssignments(ReadThenWrite):
         writes = []
         if not table.rows:
             return plan, writes
-        default_start = self._default_start(options, plan)
+        default_start = _default_start(options, plan)
         specialists = Specialists(table.rows, place)
         finder = VillageFinder(place, options.get("villages"))
         # Every stored assignment of the specialists the file names, in one query.
@@ -304,22 +325,6 @@ class VillageAssignments(ReadThenWrite):
                             {"start_date": [None, start], "end_date": [None, end]}))
             writes.append(Write(number, _creator(specialist, village, start, end, note), columns))
         return plan, writes
-
-    @staticmethod
-    def _default_start(options, plan):
-        given = options.get("start_date")
-        if isinstance(given, datetime.date):
-            return given
-        if given:
-            try:
-                day = parse_day(str(given))
-            except ValueError:
-                day = None
-            if day is None:
-                plan.refuse(None, "start_date", _("The start_date option %(text)s is not a day: write it as 2023-03-01.") % {"text": given})
-            else:
-                return day
-        return datetime.date(timezone.localdate().year, 1, 1)
 
     @staticmethod
     def _village(finder, values, plan, number, table):
@@ -407,7 +412,7 @@ def _noter(assignment, note):
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 
-class IndustryAssignments(ReadThenWrite):
+class IndustryAssignments(Placements):
     """Teams to key industries: one row per assignment, city-wide (no units) or in named units."""
 
     name = "industry_assignments"
@@ -422,9 +427,6 @@ class IndustryAssignments(ReadThenWrite):
     )
     options = {key: label for key, label in VillageAssignments.options.items() if key != "villages"}
 
-    def allowed(self, place):
-        return place.level in ASSIGNING_LEVELS
-
     def _read(self, upload, place, options):
         options = _options(options)
         table = Table(upload, self.columns, options)
@@ -432,7 +434,7 @@ class IndustryAssignments(ReadThenWrite):
         writes = []
         if not table.rows:
             return plan, writes
-        default_start = VillageAssignments._default_start(options, plan)
+        default_start = _default_start(options, plan)
         by = place  # the services' county-coordinator limits hold at the import's place
         names = {(values.get("team") or "").strip() for _n, values in table.rows}
         teams = Team.objects.filter(name__in=names)

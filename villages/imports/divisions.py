@@ -255,6 +255,18 @@ class _Import:
             return code[:6]  # a city that runs its towns: they lie under its own unit (imply_direct_units)
         return parent
 
+    def name_and_parent(self, number, values, code, level):
+        """The row's name and the parent its parent column gives; None, the row refused, when either is wrong."""
+        name = values.get("name", "")
+        if not name:
+            self.refuse(number, "name", _("The name is missing."))
+            return None
+        try:
+            return name, self.read_parent(values, code, level)
+        except RowError as error:
+            self.refuse(number, error.key, error.message)
+            return None
+
     def in_place(self, code):
         return self.place.is_everywhere or code.startswith(self.place.code)
 
@@ -299,15 +311,10 @@ class _Import:
                 continue
             if level == "village":
                 continue
-            name = values.get("name", "")
-            if not name:
-                self.refuse(number, "name", _("The name is missing."))
+            read = self.name_and_parent(number, values, code, level)
+            if read is None:
                 continue
-            try:
-                parent_given = self.read_parent(values, code, level)
-            except RowError as error:
-                self.refuse(number, error.key, error.message)
-                continue
+            name, parent_given = read
             if code in self.entries[level]:
                 self.refuse(number, "code", _("The code %(code)s is also on row %(row)s.") % {
                     "code": code, "row": self.entries[level][code].row})
@@ -461,15 +468,10 @@ class _Import:
                 continue  # refused in the first pass
             if level != "village":
                 continue
-            name = values.get("name", "")
-            if not name:
-                self.refuse(number, "name", _("The name is missing."))
+            read = self.name_and_parent(number, values, code, level)
+            if read is None:
                 continue
-            try:
-                parent_given = self.read_parent(values, code, level)
-            except RowError as error:
-                self.refuse(number, error.key, error.message)
-                continue
+            name, parent_given = read
             town = code[:9]
             if parent_given and parent_given != town:
                 self.refuse(number, "parent", _("The parent %(parent)s does not match the code %(code)s, which lies under %(prefix)s.") % {
