@@ -172,3 +172,30 @@ def test_an_imported_assignment_turns_an_uncovered_village_covered_on_the_map(pa
 
     page.goto("/dashboard/")
     expect(page.locator(f"path.village-{village.code}")).to_have_attribute("fill", FILLS["covered"])
+
+
+def test_a_near_miss_village_is_confirmed_on_the_page_and_then_imported(page, mapped_counties, sign_in):
+    from specialists.assignments.models import VillageAssignment
+
+    village, specialist = mapped_counties.huaiyuan.villages["uncovered"], mapped_counties.huaiyuan.specialists["王白莲"]
+    near = village.name.removesuffix("村")  # 涂山 for 涂山村: offered, never taken unasked
+    sheet = ("姓名,手机,派驻县区,派驻乡镇,派驻村,开始日期\n"
+             f"{specialist.name},{specialist.mobile},怀远县,{village.town.name},{near},2023-03-01\n")
+    sign_in(page, mapped_counties.users["city_coordinator"])
+    page.goto("/imports/")
+    page.locator("#import-kind").select_option("village_assignments")
+    page.locator("#import-file").set_input_files(files=[{"name": "派驻.csv", "mimeType": "text/csv", "buffer": sheet.encode("gbk")}])
+    page.locator("#upload-submit").click()
+
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "refused")
+    expect(page.locator("#job-problems tbody tr td").nth(0)).to_have_text("2")
+    choice = page.locator("#village-choices select[data-given]")
+    expect(choice).to_have_attribute("data-given", f"怀远县/{village.town.name}/{near}")
+    choice.select_option(village.code)
+    page.locator("#choices-submit").click()
+
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "ready")
+    assert not VillageAssignment.objects.filter(village=village).exists()
+    page.locator("#job-confirm").click()
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "done")
+    assert VillageAssignment.objects.get(village=village).specialist == specialist
