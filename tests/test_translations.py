@@ -95,3 +95,25 @@ def test_the_catalogues_hold_every_message_in_the_code(tmp_path):
         committed = {entry.msgid for entry in entries(domain)}
         new[domain] = sorted(fresh - committed)
     assert new == {"django": [], "djangojs": []}
+
+
+# The names makemessages (xgettext's Python keywords and Django's additions) extracts messages from.
+EXTRACTED_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
+                   "npgettext", "npgettext_lazy"}
+
+
+def test_translation_functions_are_imported_under_names_makemessages_reads():
+    """A message marked as `_lazy("...")` is never extracted: the catalogue silently lacks it and the
+    interface shows English in Chinese. Every alias of django.utils.translation's functions must be
+    one xgettext knows."""
+    import ast
+
+    wrong = []
+    for path in sorted(ROOT.glob("**/*.py")):
+        if any(part in (".venv", "var", "node_modules") for part in path.relative_to(ROOT).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                wrong += [f"{path.relative_to(ROOT)}: {alias.name} as {alias.asname}" for alias in node.names
+                          if alias.name in EXTRACTED_NAMES and (alias.asname or alias.name) not in EXTRACTED_NAMES]
+    assert wrong == []

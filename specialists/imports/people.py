@@ -37,7 +37,7 @@ import re
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from specialists.access.scope import in_place
 from specialists.assignments.models import VillageAssignment, running_q
@@ -297,7 +297,7 @@ class _Organisations:
 class _SheetKind:
     formats = (XLSX, CSV)
     columns = ()
-    options = {"encoding": _lazy("The CSV file's encoding (utf-8, gbk, gb18030), when Tepai should not guess it")}
+    options = {"encoding": gettext_lazy("The CSV file's encoding (utf-8, gbk, gb18030), when Tepai should not guess it")}
 
     def allowed(self, place):
         # Coordinators of any place import rosters (the caller has checked the user is a coordinator):
@@ -322,11 +322,11 @@ class OrganisationsKind(_SheetKind):
     """Dispatching organisations (派出单位): matched by credit code, else by name."""
 
     name = "organisations"
-    label = _lazy("Dispatching organisations")
+    label = gettext_lazy("Dispatching organisations")
     columns = (
-        Column("name", "单位名称", ("派出单位", "名称", "单位"), required=True, help=_lazy("The organisation's full registered name.")),
-        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), help=_lazy("18 characters; it identifies the organisation when given.")),
-        Column("kind", "单位类型", ("类型", "单位性质"), help=_lazy("What kind of organisation it is."), choices=ORGANISATION_KIND.choices),
+        Column("name", "单位名称", ("派出单位", "名称", "单位"), required=True, help=gettext_lazy("The organisation's full registered name.")),
+        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), help=gettext_lazy("18 characters; it identifies the organisation when given.")),
+        Column("kind", "单位类型", ("类型", "单位性质"), help=gettext_lazy("What kind of organisation it is."), choices=ORGANISATION_KIND.choices),
     )
 
     def _plan(self, upload, place, options):
@@ -401,23 +401,23 @@ class SpecialistsKind(_SheetKind):
     """Specialists (科技特派员) from a bureau's roster sheet: see the module's docstring."""
 
     name = "specialists"
-    label = _lazy("Specialists")
+    label = gettext_lazy("Specialists")
     columns = (
-        Column("name", "姓名", ("特派员姓名", "科技特派员姓名", "名称"), required=True, help=_lazy("The specialist's name; a corporate specialist's is its organisation's.")),
-        Column("id_number", "身份证号", ("证件号码", "身份证号码", "身份证"), help=_lazy("18 characters; it identifies a person. Its gender and birth date are read from it.")),
-        Column("gender", "性别", (), help=_lazy("Read from the ID number when blank; blank for a corporate specialist."), choices=GENDER.choices),
-        Column("birth_date", "出生日期", ("出生年月",), help=_lazy("YYYY-MM-DD; read from the ID number when blank.")),
-        Column("mobile", "手机", ("手机号", "手机号码", "联系电话", "电话", "联系方式"), required=True, help=_lazy("11 digits; it identifies a specialist without an ID number.")),
-        Column("organisation", "派出单位", ("工作单位", "单位", "单位名称"), required=True, help=_lazy("The dispatching organisation's full name; a new name is created.")),
-        Column("organisation_kind", "单位类型", ("单位性质",), help=_lazy("The dispatching organisation's kind."), choices=ORGANISATION_KIND.choices),
-        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), help=_lazy("The dispatching organisation's code, when known.")),
-        Column("title", "职称", ("专业技术职称", "职务/职称"), help=_lazy("Professional title.")),
-        Column("expertise", "专业", ("技术特长", "专业特长", "服务领域", "专业领域"), help=_lazy("Key industries of the city, separated by 、")),
+        Column("name", "姓名", ("特派员姓名", "科技特派员姓名", "名称"), required=True, help=gettext_lazy("The specialist's name; a corporate specialist's is its organisation's.")),
+        Column("id_number", "身份证号", ("证件号码", "身份证号码", "身份证"), help=gettext_lazy("18 characters; it identifies a person. Its gender and birth date are read from it.")),
+        Column("gender", "性别", (), help=gettext_lazy("Read from the ID number when blank; blank for a corporate specialist."), choices=GENDER.choices),
+        Column("birth_date", "出生日期", ("出生年月",), help=gettext_lazy("YYYY-MM-DD; read from the ID number when blank.")),
+        Column("mobile", "手机", ("手机号", "手机号码", "联系电话", "电话", "联系方式"), required=True, help=gettext_lazy("11 digits; it identifies a specialist without an ID number.")),
+        Column("organisation", "派出单位", ("工作单位", "单位", "单位名称"), required=True, help=gettext_lazy("The dispatching organisation's full name; a new name is created.")),
+        Column("organisation_kind", "单位类型", ("单位性质",), help=gettext_lazy("The dispatching organisation's kind."), choices=ORGANISATION_KIND.choices),
+        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), help=gettext_lazy("The dispatching organisation's code, when known.")),
+        Column("title", "职称", ("专业技术职称", "职务/职称"), help=gettext_lazy("Professional title.")),
+        Column("expertise", "专业", ("技术特长", "专业特长", "服务领域", "专业领域"), help=gettext_lazy("Key industries of the city, separated by 、")),
         Column("political_status", "政治面貌", (), choices=POLITICAL_STATUS.choices),
         Column("education", "学历", ("最高学历", "文化程度"), choices=EDUCATION.choices),
-        Column("kind", "类型", ("特派员类型", "科技特派员类型"), help=_lazy("Individual when blank for a new specialist."), choices=SPECIALIST_KIND.choices),
-        Column("year_selected", "选派年度", ("年度", "年份", "选派年份"), help=_lazy("The year first selected, e.g. 2023.")),
-        Column("dispatch", "新派/延派", ("选派类型", "新派延派"), help=_lazy("延派 needs the specialist registered already."), choices=DISPATCH.choices),
+        Column("kind", "类型", ("特派员类型", "科技特派员类型"), help=gettext_lazy("Individual when blank for a new specialist."), choices=SPECIALIST_KIND.choices),
+        Column("year_selected", "选派年度", ("年度", "年份", "选派年份"), help=gettext_lazy("The year first selected, e.g. 2023.")),
+        Column("dispatch", "新派/延派", ("选派类型", "新派延派"), help=gettext_lazy("延派 needs the specialist registered already."), choices=DISPATCH.choices),
         Column("county", "派驻县区", ("县区", "派驻县", "县（区）", "县(市、区)")),
         Column("town", "派驻乡镇", ("乡镇", "乡镇（街道）")),
         Column("village", "派驻村", ("村", "服务村", "派驻村（社区）")),
@@ -425,8 +425,8 @@ class SpecialistsKind(_SheetKind):
     )
     options = {
         **_SheetKind.options,
-        "year": _lazy("The roster's year: active specialists of your place it does not list leave on 31 December of that year"),
-        "villages": _lazy("Villages confirmed among the suggestions: {text as given: village code}"),
+        "year": gettext_lazy("The roster's year: active specialists of your place it does not list leave on 31 December of that year"),
+        "villages": gettext_lazy("Villages confirmed among the suggestions: {text as given: village code}"),
     }
 
     # --- reading ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from specialists.access.scope import in_place
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
@@ -50,10 +50,10 @@ ASSIGNING_LEVELS = (ALL, PROVINCE, CITY, COUNTY)
 
 # --- what the kinds share -------------------------------------------------------------------------
 
-NAME = Column("name", "姓名", aliases=("成员姓名", "特派员姓名", "科技特派员"), help=_lazy("The specialist's name, checked against the one stored."))
+NAME = Column("name", "姓名", aliases=("成员姓名", "特派员姓名", "科技特派员"), help=gettext_lazy("The specialist's name, checked against the one stored."))
 ID_NUMBER = Column("id_number", "身份证号", aliases=("身份证号码", "身份证", "公民身份号码"),
-                   help=_lazy("The specialist's 18-character ID number: give it or the mobile."))
-MOBILE = Column("mobile", "手机", aliases=("手机号", "手机号码", "联系电话", "电话"), help=_lazy("The specialist's mobile: give it or the ID number."))
+                   help=gettext_lazy("The specialist's 18-character ID number: give it or the mobile."))
+MOBILE = Column("mobile", "手机", aliases=("手机号", "手机号码", "联系电话", "电话"), help=gettext_lazy("The specialist's mobile: give it or the ID number."))
 
 
 class Table:
@@ -252,22 +252,22 @@ class VillageAssignments(Placements):
     "specialists" kind reads too, imports here as its assignments: only these columns are read."""
 
     name = "village_assignments"
-    label = _lazy("Village assignments")
+    label = gettext_lazy("Village assignments")
     formats = (XLSX, CSV)
     columns = (
         NAME, ID_NUMBER, MOBILE,
-        Column("county", "派驻县区", aliases=("县区", "服务县区", "县（区）"), help=_lazy("The village's county-level unit.")),
-        Column("town", "派驻乡镇", aliases=("乡镇", "乡镇（街道）", "服务乡镇"), help=_lazy("The village's town.")),
-        Column("village", "派驻村", aliases=("村", "服务村", "行政村"), help=_lazy("The village's name: give it with its unit and town, or give the code.")),
-        Column("code", "村代码", aliases=("行政村代码", "村级代码", "区划代码"), help=_lazy("The village's 12-digit division code; when given, the names are not read.")),
-        Column("start_date", "开始日期", aliases=("派驻日期", "起始日期", "派驻时间"), help=_lazy("The first day (2023-03-01); blank: the start_date option, or 1 January of this year.")),
-        Column("end_date", "结束日期", aliases=("截止日期",), help=_lazy("The last day: given for a running assignment, it ends it.")),
-        Column("note", "备注", help=_lazy("A note on the assignment.")),
+        Column("county", "派驻县区", aliases=("县区", "服务县区", "县（区）"), help=gettext_lazy("The village's county-level unit.")),
+        Column("town", "派驻乡镇", aliases=("乡镇", "乡镇（街道）", "服务乡镇"), help=gettext_lazy("The village's town.")),
+        Column("village", "派驻村", aliases=("村", "服务村", "行政村"), help=gettext_lazy("The village's name: give it with its unit and town, or give the code.")),
+        Column("code", "村代码", aliases=("行政村代码", "村级代码", "区划代码"), help=gettext_lazy("The village's 12-digit division code; when given, the names are not read.")),
+        Column("start_date", "开始日期", aliases=("派驻日期", "起始日期", "派驻时间"), help=gettext_lazy("The first day (2023-03-01); blank: the start_date option, or 1 January of this year.")),
+        Column("end_date", "结束日期", aliases=("截止日期",), help=gettext_lazy("The last day: given for a running assignment, it ends it.")),
+        Column("note", "备注", help=gettext_lazy("A note on the assignment.")),
     )
     options = {
-        "encoding": _lazy("The CSV file's encoding (read from the file when not given)"),
-        "start_date": _lazy("The start date of rows without one (default: 1 January of this year)"),
-        "villages": _lazy("Villages confirmed for names that matched none exactly: {given text: village code}"),
+        "encoding": gettext_lazy("The CSV file's encoding (read from the file when not given)"),
+        "start_date": gettext_lazy("The start date of rows without one (default: 1 January of this year)"),
+        "villages": gettext_lazy("Villages confirmed for names that matched none exactly: {given text: village code}"),
     }
 
     def _read(self, upload, place, options):
@@ -416,14 +416,14 @@ class IndustryAssignments(Placements):
     """Teams to key industries: one row per assignment, city-wide (no units) or in named units."""
 
     name = "industry_assignments"
-    label = _lazy("Industry assignments")
+    label = gettext_lazy("Industry assignments")
     formats = (XLSX, CSV)
     columns = (
-        Column("team", "特派团名称", aliases=("所属特派团", "团队名称", "特派团"), required=True, help=_lazy("The team's name, as stored.")),
-        Column("industry", "服务产业", aliases=("重点产业", "产业"), required=True, help=_lazy("The key industry's name in its city.")),
-        Column("counties", "服务县区", aliases=("县区",), help=_lazy("County-level units separated by 、 or a comma; blank: the whole city.")),
-        Column("start_date", "开始日期", aliases=("起始日期",), help=_lazy("The first day (2023-03-01); blank: the start_date option, or 1 January of this year.")),
-        Column("end_date", "结束日期", aliases=("截止日期",), help=_lazy("The last day: given for a running assignment, it ends it.")),
+        Column("team", "特派团名称", aliases=("所属特派团", "团队名称", "特派团"), required=True, help=gettext_lazy("The team's name, as stored.")),
+        Column("industry", "服务产业", aliases=("重点产业", "产业"), required=True, help=gettext_lazy("The key industry's name in its city.")),
+        Column("counties", "服务县区", aliases=("县区",), help=gettext_lazy("County-level units separated by 、 or a comma; blank: the whole city.")),
+        Column("start_date", "开始日期", aliases=("起始日期",), help=gettext_lazy("The first day (2023-03-01); blank: the start_date option, or 1 January of this year.")),
+        Column("end_date", "结束日期", aliases=("截止日期",), help=gettext_lazy("The last day: given for a running assignment, it ends it.")),
     )
     options = {key: label for key, label in VillageAssignments.options.items() if key != "villages"}
 

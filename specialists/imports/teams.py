@@ -19,7 +19,7 @@ whose members serve in it) or teams with no member assigned anywhere yet.
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from specialists.access.scope import in_place
 from specialists.imports.placements import ID_NUMBER, MOBILE, NAME, ReadThenWrite, Specialists, Table, Write
@@ -44,19 +44,19 @@ def _year(text):
 
 class Teams(ReadThenWrite):
     name = "teams"
-    label = _lazy("Teams and their members")
+    label = gettext_lazy("Teams and their members")
     formats = (XLSX, CSV)
     columns = (
-        Column("team", "特派团名称", aliases=("所属特派团", "团队名称", "特派团"), required=True, help=_lazy("The team's name: a team is matched by it.")),
-        Column("lead_organisation", "牵头单位", aliases=("牵头单位名称",), help=_lazy("The lead organisation's name, as stored; needed for a new team.")),
-        Column("level", "级别", aliases=("特派团级别",), choices=("市级", "省级"), help=_lazy("市级 or 省级; blank: 市级 for a new team.")),
-        Column("year", "选派年度", aliases=("年度",), help=_lazy("The year the team was selected; needed for a new team.")),
+        Column("team", "特派团名称", aliases=("所属特派团", "团队名称", "特派团"), required=True, help=gettext_lazy("The team's name: a team is matched by it.")),
+        Column("lead_organisation", "牵头单位", aliases=("牵头单位名称",), help=gettext_lazy("The lead organisation's name, as stored; needed for a new team.")),
+        Column("level", "级别", aliases=("特派团级别",), choices=("市级", "省级"), help=gettext_lazy("市级 or 省级; blank: 市级 for a new team.")),
+        Column("year", "选派年度", aliases=("年度",), help=gettext_lazy("The year the team was selected; needed for a new team.")),
         NAME, ID_NUMBER, MOBILE,
-        Column("role", "团内职务", aliases=("职务", "团内分工"), choices=("团长", "副团长", "成员"), help=_lazy("团长 (one per team), 副团长 or 成员 (blank).")),
+        Column("role", "团内职务", aliases=("职务", "团内分工"), choices=("团长", "副团长", "成员"), help=gettext_lazy("团长 (one per team), 副团长 or 成员 (blank).")),
     )
     options = {
-        "encoding": _lazy("The CSV file's encoding (read from the file when not given)"),
-        "members_leave": _lazy("Members of a team in the file who are not listed leave the team"),
+        "encoding": gettext_lazy("The CSV file's encoding (read from the file when not given)"),
+        "members_leave": gettext_lazy("Members of a team in the file who are not listed leave the team"),
     }
 
     def allowed(self, place):

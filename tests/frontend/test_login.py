@@ -133,6 +133,17 @@ def test_no_page_has_interface_text_in_the_other_language(open_page, mapped_coun
     sign_in(page, mapped_counties.users["city_coordinator"])
     _open_every_part_of_the_dashboard(page, mapped_counties)
     untranslated["dashboard"] = untranslated_text(page, language)
+    # The import page with a refused preview: its tables, notes and choices all shown.
+    page.goto("/imports/")
+    page.locator("#import-kind").select_option("village_assignments")
+    village = mapped_counties.huaiyuan.villages["uncovered"]
+    sheet = f"姓名,手机,派驻县区,派驻乡镇,派驻村\n王白莲,13900000000,怀远县,{village.town.name},{village.name.removesuffix('村')}\n"
+    page.locator("#import-file").set_input_files(files=[{"name": "a.csv", "mimeType": "text/csv", "buffer": sheet.encode()}])
+    page.locator("#upload-submit").click()
+    page.locator("#import-job[data-status=refused]").wait_for()
+    # The refusal quotes the file's own text (怀远县/…/涂山), which is data in either language.
+    given = f"怀远县/{village.town.name}/{village.name.removesuffix('村')}"
+    untranslated["imports"] = [text for text in untranslated_text(page, language) if given not in text]
 
     nobody = open_page(language=language)
     sign_in(nobody, mapped_counties.users["no_role"])

@@ -9,7 +9,7 @@ header, and a reason in the user's language). A plan with problems cannot be com
 import collections
 import dataclasses
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from villages.errors import DomainError
 
@@ -35,9 +35,9 @@ class Problem:
     def __str__(self):
         where = []
         if self.row is not None:
-            where.append(str(_lazy("row %(row)s") % {"row": self.row}))
+            where.append(str(gettext_lazy("row %(row)s") % {"row": self.row}))
         if self.column:
-            where.append(str(_lazy("column %(column)s") % {"column": self.column}))
+            where.append(str(gettext_lazy("column %(column)s") % {"column": self.column}))
         return (", ".join(where) + ": " if where else "") + str(self.message)
 
 
@@ -128,6 +128,6 @@ class ImportRefused(DomainError):
     def __init__(self, problems):
         self.problems = list(problems)
         first = str(self.problems[0]) if self.problems else ""
-        message = first if len(self.problems) == 1 else _lazy("%(count)s rows were refused; the first: %(first)s") % {
+        message = first if len(self.problems) == 1 else gettext_lazy("%(count)s rows were refused; the first: %(first)s") % {
             "count": len(self.problems), "first": first}
         super().__init__(message)
