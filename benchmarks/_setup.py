@@ -1,7 +1,7 @@
 """Shared set-up for the benchmark scripts: a database of its own per scale, filled once.
 
 Each script calls `prepare(scale, backend)` before importing any model: it points Django at
-/tmp/tepai-bench/<scale>/ (SQLite) or the database tepai_bench_<scale> (PostgreSQL), migrates,
+/tmp/tepai-bench/<scale>/ (SQLite) or the database tepai_bench_<scale>[$TEPAI_BENCH_SUFFIX] (PostgreSQL), migrates,
 and generates the synthetic data unless that database already holds it.
 """
 
@@ -21,7 +21,9 @@ def prepare(scale, backend):
     if backend == "postgresql":
         import psycopg
 
-        name = f"tepai_bench_{scale}"
+        # TEPAI_BENCH_SUFFIX names a copy (createdb -T tepai_bench_<scale> tepai_bench_<scale><suffix>), for
+        # a branch whose migrations must not touch the shared database.
+        name = f"tepai_bench_{scale}{os.environ.get('TEPAI_BENCH_SUFFIX', '')}"
         with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
