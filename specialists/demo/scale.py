@@ -183,14 +183,14 @@ def generate(*, villages, specialists, assignments, seed=7, as_of=None) -> Gener
 
         # Specialists: 95% active, the rest suspended or withdrawn; each from one of 200 organisations.
         n_orgs = 200
-        bulk_insert(Organisation, ["id", "name", "kind"], ((org_id0 + i, f"合成单位{i:03d}", "university") for i in range(n_orgs)))
+        bulk_insert(Organisation, ["id", "name", "kind", "credit_code"], ((org_id0 + i, f"合成单位{i:03d}", "university", "") for i in range(n_orgs)))
         status = rng.choice(["active", "suspended", "withdrawn"], size=specialists, p=[0.95, 0.03, 0.02])
         spec_org = rng.integers(0, n_orgs, size=specialists)
         now = datetime.datetime.now(datetime.timezone.utc)
         bulk_insert(Specialist, ["id", "name", "kind", "gender", "mobile", "id_number", "organisation_id", "title",
-                                 "year_selected", "status", "created_at"], (
+                                 "year_selected", "status", "created_at", "political_status", "education"], (
             (spec_id0 + i, f"特派员{i:06d}", "individual", "male" if i % 2 else "female", f"13{i:09d}", "",
-             org_id0 + int(spec_org[i]), "", 2022, str(status[i]), now) for i in range(specialists)
+             org_id0 + int(spec_org[i]), "", 2022, str(status[i]), now, "", "") for i in range(specialists)
         ))
 
         # Village assignments: every village gets one from a nearby specialist slot, then the rest at
