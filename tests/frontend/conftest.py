@@ -147,6 +147,43 @@ def _one_query_at_a_time():
         del connection.create_cursor
 
 
+class _RequestsInFlight:
+    """How many requests the live server is answering now (Django's request_started/finished)."""
+
+    def __init__(self):
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs):
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, timeout):
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count <= 0, timeout)
+
+
+@pytest.fixture(scope="session")
+def _requests_in_flight():
+    """A page closed at the end of a test may leave the live server answering its last requests (the
+    map's layers): on PostgreSQL the database's flush after the test then waits on their locks while
+    they wait on its TRUNCATE, a deadlock, and the next test starts on rows that were never removed.
+    Each page's teardown waits for the server to finish what it is answering."""
+    from django.core.signals import request_finished, request_started
+
+    tracker = _RequestsInFlight()
+    request_started.connect(tracker.started, dispatch_uid="tests-requests-in-flight-started")
+    request_finished.connect(tracker.finished, dispatch_uid="tests-requests-in-flight-finished")
+    yield tracker
+    request_started.disconnect(dispatch_uid="tests-requests-in-flight-started")
+    request_finished.disconnect(dispatch_uid="tests-requests-in-flight-finished")
+
+
 class BrowserProblems:
     """What went wrong in the page: console errors, uncaught errors, requests to other hosts."""
 
@@ -203,7 +240,7 @@ def _open_context(browser, live_server, problems, viewport, language, travelled)
 
 
 @pytest.fixture
-def open_page(browser, live_server, browser_problems, _one_query_at_a_time, clock_started_at):
+def open_page(browser, live_server, browser_problems, _one_query_at_a_time, _requests_in_flight, clock_started_at):
     """open_page(viewport=DESKTOP, language=None) -> a new page in a context of its own; fails the test on any problem."""
     contexts = []
 
@@ -215,6 +252,8 @@ def open_page(browser, live_server, browser_problems, _one_query_at_a_time, cloc
     yield opener
     for context in contexts:
         context.close()
+    if not _requests_in_flight.wait_until_idle(timeout=30):
+        pytest.fail(f"the live server was still answering {_requests_in_flight.count} requests 30 s after the pages closed", pytrace=False)
     unexpected = browser_problems.unexpected()
     if unexpected:
         pytest.fail("the page had problems:\n" + "\n".join(unexpected), pytrace=False)
