@@ -110,9 +110,10 @@ def _forget(using):
     path = _path(using)
     with _lock:
         _memo.pop(str(path), None)
+        if not path.parent.is_dir():
+            return  # no layer was ever built here (and none is being built: a build makes the folder first)
         try:
             # A new generation first, so that a build that began before this does not write its file.
-            path.parent.mkdir(parents=True, exist_ok=True)
             _generation_path(path).write_text(uuid.uuid4().hex)
             path.unlink(missing_ok=True)
         except OSError as error:
@@ -152,6 +153,12 @@ def _build(path, using) -> _Layer:
     from villages.geometry import fetch_columns, shapes_from_wkb
     from villages.models import Village
 
+    keep = usable(using)
+    if keep:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            logger.warning("could not make the folder of the village layer %s: %s", path.parent, error)
     generation = _generation(path)
     table = connections[using].ops.quote_name(Village._meta.db_table)
     ids, boundaries = fetch_columns(f"SELECT id, boundary FROM {table} ORDER BY id", using=using)
@@ -167,7 +174,7 @@ def _build(path, using) -> _Layer:
     else:
         coords, offsets = np.zeros((0, 2)), (np.zeros(1, dtype=np.int64),) * 3
     layer = _Layer(ids.astype(np.int64), missing, coords, tuple(np.asarray(o, dtype=np.int64) for o in offsets), None)
-    if not usable(using):
+    if not keep:
         return layer
     stamp = _write(path, layer, generation)
     if stamp is None:

@@ -126,3 +126,10 @@ def test_a_map_frame_of_a_wide_scope_takes_its_shapes_from_the_layer(villages):
     layer_shapes, sql_shapes = list(by_layer.geometry), list(by_sql.geometry)
     assert layer_shapes[0].equals(sql_shapes[0]) and layer_shapes[2].equals(sql_shapes[2])
     assert layer_shapes[1] is None and sql_shapes[1] is None
+
+
+def test_nothing_is_written_where_no_layer_was_built(media):
+    town = make_town()
+    make_village(town=town, code=f"{town.code}201", boundary=geometry.to_wkb(SQUARE))  # a save invalidates
+
+    assert list(media.iterdir()) == []
