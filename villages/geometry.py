@@ -10,8 +10,8 @@ made so far: half or more of the decoding time. Bulk decoding and drawing theref
 `collector_paused()`. On PostgreSQL boundaries are read with the binary protocol (`fetch_columns`),
 which hands bytea over as bytes instead of hex text to be decoded, and rows become columns (numpy
 arrays) rather than a dict each. That still leaves 490,000 villages at about 0.65 s of CPU read
-from the database and decoded (1.1 s on the two shared cores, against 1.7 s the old way with a
-dict per row); the whole village layer is therefore also kept on disk as ragged arrays
+from the database and decoded (1.1 to 2.1 s of wall time on two busy shared cores, against 1.7
+to 3.0 s the old way, with a dict per row); the whole village layer is therefore also kept on disk as ragged arrays
 (villages.layers), which loads it with no query in about 0.3 s of CPU: shapely's construction
 of the 490,000 geometries is most of that.
 """
