@@ -12,6 +12,10 @@ whatever the number of villages. Patches are added with `add_artist`, not `add_p
 `add_patch` walks every vertex in Python to update the data limits; the limits are set from the
 path extents instead.
 
+The garbage collector is paused while a map is drawn and encoded (villages.geometry.collector_paused):
+shapely's geometries and matplotlib's objects are tracked, and its passes landed inside shapely's
+ragged-array conversion (`shapely.get_parts`) and the path building.
+
 Maps are drawn in a projected CRS so that the scale bar is in metres: EPSG:4548 (CGCS2000 3-degree
 Gauss-Kruger CM 117E) for Bengbu and Anhui. Layers are exported in longitude/latitude.
 """
@@ -38,7 +42,7 @@ from matplotlib.path import Path
 from matplotlib.patheffects import withStroke
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from villages.geometry import PROJECTED_CRS, STORAGE_CRS, transformer
+from villages.geometry import PROJECTED_CRS, STORAGE_CRS, collector_paused, transformer
 
 # The statuses, their colours and hatches: one palette for these maps and the pages' maps alike.
 from villages.palette import (  # noqa: E402
@@ -552,8 +556,9 @@ def render_village_map(villages, *, scope, as_of, counties=None, towns=None, lab
     areas with a `name` column, named on the map (counties on a city map, towns on a county map).
     scope: the name of the area for the title; as_of: the date. fmt: png, svg or pdf.
     """
-    return figure_bytes(village_map_figure(villages, scope=scope, as_of=as_of, counties=counties, towns=towns,
-                                           labels=labels, notes=notes), fmt, dpi)
+    with collector_paused():
+        return figure_bytes(village_map_figure(villages, scope=scope, as_of=as_of, counties=counties, towns=towns,
+                                               labels=labels, notes=notes), fmt, dpi)
 
 
 # --- County-level map (aggregated: for scopes too large to draw village by village) ----------------
@@ -628,7 +633,8 @@ def render_county_map(counties, *, scope, as_of, notes=(), fmt="png", dpi=DEFAUL
     `villages_covered` columns. Draws as fast for 490,000 villages as for 1,000, since only the
     units are drawn.
     """
-    return figure_bytes(county_map_figure(counties, scope=scope, as_of=as_of, notes=notes), fmt, dpi)
+    with collector_paused():
+        return figure_bytes(county_map_figure(counties, scope=scope, as_of=as_of, notes=notes), fmt, dpi)
 
 
 # --- Industry map: one small map per key industry ------------------------------------------------------
@@ -729,7 +735,8 @@ def render_industry_map(counties, panels, *, as_of, notes=(), fmt="png", dpi=DEF
     ('zone' draws a development zone dashed, over its districts). panels: IndustryPanel per key
     industry, in the order to draw them.
     """
-    return figure_bytes(industry_map_figure(counties, panels, as_of=as_of, notes=notes), fmt, dpi)
+    with collector_paused():
+        return figure_bytes(industry_map_figure(counties, panels, as_of=as_of, notes=notes), fmt, dpi)
 
 
 # --- Output -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from specialists.assignments.models import IndustryAssignment
 from specialists.coverage.queries import COUNTY_TABLE, TOWN_TABLE, VILLAGE, industry_units, place_name, place_sql, serving, village_statuses_sql
-from villages import geometry, maps
+from villages import geometry, layers, maps
 from villages.models import City, County, Town, Village
 from villages.places import CITY, COUNTY, EVERYWHERE, TOWN, Place, within
 
@@ -85,8 +85,9 @@ def _scope_sql(place):
 
 # Every village and community in scope with its place and status. `status` (the WITH clause of
 # village_statuses_sql) holds the administrative villages only; communities get no row there.
+# {boundary} is the boundary column, or NULL when the shapes come from the cached village layer.
 _VILLAGE_ROWS = """
-SELECT v.id, v.code, v.name, v.kind, v.synthetic, v.boundary, t.code, t.name, c.code, c.name,
+SELECT v.id, v.code, v.name, v.kind, v.synthetic, {boundary}, t.code, t.name, c.code, c.name,
        CASE WHEN v.kind <> 'village' THEN 'community'
             WHEN s.last_end IS NULL THEN 'uncovered'
             WHEN s.last_end <= %(horizon)s THEN 'at_risk'
@@ -104,23 +105,40 @@ LAYER_COLUMNS = ["code", "name", "kind", "town_code", "town", "county_code", "co
                  "specialists", "synthetic"]
 
 
+def _uses_village_layer(place):
+    """Whether a frame of the place takes its shapes from the cached village layer (villages.layers).
+
+    Cities and wider: thousands to hundreds of thousands of villages, whose WKB would be most of
+    the frame's time. A county or town reads its few hundred boundaries with the rows, which is
+    as fast and never makes a process load the whole layer for a small map. Never inside a
+    transaction (the layer is built from committed rows only), so tests pinning query counts see
+    the same queries either way.
+    """
+    return place.level not in (COUNTY, TOWN) and layers.usable()
+
+
 def village_frame(*, as_of, place=EVERYWHERE, at_risk_days=None):
     """Villages and communities in scope with their coverage on as_of, as a GeoDataFrame (EPSG:4490).
 
     Columns: code, name, kind, town_code, town, county_code, county, status (covered, at_risk,
     uncovered or community), covered and at_risk (bool; communities are neither, since they are not
     counted), specialists (active specialists serving it that day), synthetic, geometry. Two
-    queries, whatever the number of villages. Callers limit the scope to what the user may see.
+    queries, whatever the number of villages (a third, once, when the cached village layer of a
+    city or wider scope must be rebuilt). Callers limit the scope to what the user may see.
     """
+    import geopandas as gpd
+
     at_risk_days = settings.TEPAI_AT_RISK_DAYS if at_risk_days is None else at_risk_days
     horizon = as_of + datetime.timedelta(days=at_risk_days)
-    # Query 1: the villages with their place and status, from coverage_for's own status rows.
+    from_layer = _uses_village_layer(place)
+    # Query 1: the villages with their place and status, from coverage_for's own status rows, as
+    # columns (binary protocol on PostgreSQL, so boundaries come as bytes).
     sql, params = village_statuses_sql(as_of=as_of, horizon=horizon, place=place)
     scope, scope_params = _scope_sql(place)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + _VILLAGE_ROWS.format(scope=scope, village=VILLAGE, town=TOWN_TABLE, county=COUNTY_TABLE),
-                       dict(params, **scope_params))
-        rows = cursor.fetchall()
+    columns = geometry.fetch_columns(
+        sql + _VILLAGE_ROWS.format(scope=scope, village=VILLAGE, town=TOWN_TABLE, county=COUNTY_TABLE,
+                                   boundary="NULL" if from_layer else "v.boundary"),
+        dict(params, **scope_params))
     # Query 2: specialists serving each village that day (the same running, active assignments).
     running = serving(as_of)
     if place.level == TOWN:
@@ -129,13 +147,20 @@ def village_frame(*, as_of, place=EVERYWHERE, at_risk_days=None):
         running = running.filter(within("village__town__county", COUNTY, place))
     counts = dict(running.order_by().values("village_id").annotate(n=Count("specialist_id", distinct=True)).values_list("village_id", "n"))
 
-    frame = pd.DataFrame.from_records(rows, columns=VILLAGE_COLUMNS)
-    frame["synthetic"] = frame["synthetic"].astype(bool)
-    frame["covered"] = frame["status"].isin([maps.COVERED, maps.AT_RISK])
-    frame["at_risk"] = frame["status"] == maps.AT_RISK
-    frame["specialists"] = frame["id"].map(counts).fillna(0).astype(np.int32)
-    frame = geometry.geodataframe(frame)
-    return frame[LAYER_COLUMNS + ["geometry"]]
+    data = dict(zip(VILLAGE_COLUMNS, columns, strict=True))
+    boundaries = data.pop("boundary")
+    ids = data["id"].astype(np.int64)
+    if from_layer:
+        shapes = layers.village_shapes(ids)[1]
+    else:
+        shapes = geometry.shapes_from_wkb(boundaries)
+    with geometry.collector_paused():
+        frame = pd.DataFrame(data)
+        frame["synthetic"] = frame["synthetic"].astype(bool)
+        frame["covered"] = frame["status"].isin([maps.COVERED, maps.AT_RISK])
+        frame["at_risk"] = frame["status"] == maps.AT_RISK
+        frame["specialists"] = frame["id"].map(counts).fillna(0).astype(np.int32)
+        return gpd.GeoDataFrame(frame[LAYER_COLUMNS], geometry=shapes, crs=geometry.STORAGE_CRS)
 
 
 def _outline_frame(rows, columns):

@@ -115,3 +115,62 @@ def test_projected_area_of_a_stored_boundary():
     projected = gpd.GeoSeries([geometry.from_wkb(geometry.to_wkb(SQUARE))], crs=geometry.STORAGE_CRS).to_crs(geometry.PROJECTED_CRS)
 
     assert projected.area.iloc[0] / 1e6 == pytest.approx(1.04, abs=0.01)
+
+
+# --- Many shapes at once: the collector paused, columns, the binary protocol ---------------------
+
+def test_the_collector_is_paused_inside_and_restored_after_nested_sections_and_errors():
+    import gc
+
+    assert gc.isenabled()
+    with geometry.collector_paused():
+        assert not gc.isenabled()
+        with pytest.raises(RuntimeError), geometry.collector_paused():
+            raise RuntimeError("inside")
+        assert not gc.isenabled()  # the outer section still runs
+    assert gc.isenabled()
+
+
+def test_the_collector_stays_off_after_a_section_when_it_was_off_before():
+    import gc
+
+    gc.disable()
+    try:
+        with geometry.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_shapes_from_wkb_reads_bytes_memoryviews_and_none_in_one_array():
+    shapes = geometry.shapes_from_wkb([geometry.to_wkb(SQUARE), memoryview(geometry.to_wkb(OTHER_SQUARE)), None])
+
+    assert shapes.dtype == object
+    assert shapes[0].equals(SQUARE)
+    assert shapes[1].equals(OTHER_SQUARE)
+    assert shapes[2] is None
+
+
+@pytest.mark.django_db
+def test_fetch_columns_returns_one_array_per_column_with_boundaries_as_bytes(django_assert_num_queries):
+    town = make_town()
+    make_village(town=town, code=f"{town.code}201", boundary=geometry.to_wkb(SQUARE))
+    make_village(town=town, code=f"{town.code}202")
+    table = Village._meta.db_table
+
+    # 1: the SELECT, counted like any other (the binary cursor is wrapped as Django wraps its own).
+    with django_assert_num_queries(1):
+        codes, boundaries = geometry.fetch_columns(f"SELECT code, boundary FROM {table} WHERE town_id = %s ORDER BY code", [town.pk])
+
+    assert list(codes) == [f"{town.code}201", f"{town.code}202"]
+    assert isinstance(boundaries[0], bytes)  # not a memoryview, nor hex text, on either backend
+    assert geometry.from_wkb(boundaries[0]).equals(SQUARE)
+    assert boundaries[1] is None
+
+
+@pytest.mark.django_db
+def test_fetch_columns_of_no_rows_gives_empty_columns():
+    codes, boundaries = geometry.fetch_columns(f"SELECT code, boundary FROM {Village._meta.db_table} WHERE 1 = 0")
+
+    assert len(codes) == len(boundaries) == 0

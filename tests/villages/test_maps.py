@@ -313,3 +313,35 @@ def test_the_zipped_shapefile_says_its_encoding_in_a_cpg():
 def test_a_shapefile_field_name_is_never_truncated_silently():
     with pytest.raises(ValueError, match="at most 10 characters"):
         maps.export_layer(layer_frame(), "shp", layer="village_coverage")
+
+
+# --- The garbage collector ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("render", [
+    lambda: maps.render_village_map(village_frame(["covered", "uncovered"]), scope="x", as_of=AS_OF, counties=county_frame(), dpi=DPI),
+    lambda: maps.render_county_map(county_frame().assign(villages_total=[10, 0], villages_covered=[9, 0]), scope="x", as_of=AS_OF, dpi=DPI),
+])
+def test_a_map_is_drawn_with_the_collector_paused_and_it_is_back_on_after(monkeypatch, render):
+    import gc
+
+    seen = []
+    draw = maps.figure_bytes
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(maps, "figure_bytes", watched)
+    render()
+
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_is_back_on_when_a_drawing_fails():
+    import gc
+
+    with pytest.raises(ValueError):
+        maps.render_village_map(village_frame(["covered"]), scope="x", as_of=AS_OF, fmt="bmp", dpi=DPI)
+
+    assert gc.isenabled()
