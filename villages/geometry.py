@@ -240,8 +240,3 @@ def geojson_geometries(geoms, tolerance_m=0.0):
     for index, parts in zip(present.tolist(), multipolygons, strict=True):
         out[index] = {"type": "MultiPolygon", "coordinates": parts} if parts else None
     return out
-
-
-# The cached village layer connects its invalidation to boundary saves when this module is imported
-# (villages.models imports it, so the connection is made as the app loads).
-from villages import layers as _layers  # noqa: E402, F401

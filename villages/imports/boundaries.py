@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from villages import geometry
 from villages.coordinates import gcj02_to_wgs84
+from villages.layers import invalidate_village_layer
 from villages.imports import kinds
 from villages.imports.files import GEOJSON, GPKG, SHAPEFILE_ZIP, refuse
 from villages.imports.plans import UNCHANGED, UPDATE, Change, Plan
@@ -194,6 +195,10 @@ class BoundaryImport:
                 done += len(batch)
                 if progress is not None:
                     progress(done, total)
+        if total:
+            # Written past the models' signals: the cached village layer is dropped here (and again
+            # when the caller's transaction commits).
+            invalidate_village_layer()
         return outcome.plan
 
     # Planning.
