@@ -14,6 +14,16 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         return type(self).scoped(self.request.user)
 
 
+def iso_date(value):
+    """A date as DRF's DateField writes it (ISO 8601, the API's format), for hand-written representations."""
+    return None if value is None else value.isoformat()
+
+
+def ref(row, *fields):
+    """A row named inside another, as the api.refs serializers write it (None for no row)."""
+    return None if row is None else {field: getattr(row, field) for field in fields}
+
+
 class IdField(serializers.PrimaryKeyRelatedField):
     """A row named by its id: a whole number, or its digits as a string. A plain PrimaryKeyRelatedField
     would read 1.5 or true as row 1, and send a number past the database's integers to it (a 500)."""
