@@ -12,6 +12,10 @@ class CountySerializer(serializers.ModelSerializer):
         model = County
         fields = ["code", "name", "kind"]
 
+    def to_representation(self, county):
+        # The declared fields' output written by hand (see VillageSerializer).
+        return {"code": county.code, "name": county.name, "kind": county.kind}
+
 
 class TownSerializer(serializers.ModelSerializer):
     county = CountyRefSerializer(read_only=True)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from api.assignments.serializers import VillageAssignmentSerializer
-from api.divisions.serializers import TownSerializer, VillageSerializer
+from api.divisions.serializers import CountySerializer, TownSerializer, VillageSerializer
 from api.pagination import count_rows
 from api.people.serializers import SpecialistSerializer
 from api.urls import router
@@ -161,6 +161,7 @@ def test_the_hand_written_rows_are_the_declared_fields_own(role):
         (SpecialistSerializer, specialists_for(user)),
         (VillageSerializer, scoped(user, Village.objects.select_related("town__county"))),
         (TownSerializer, scoped(user, town.__class__.objects.select_related("county"))),
+        (CountySerializer, scoped(user, county.__class__.objects.all())),
     ]:
         for row in rows:
             assert serializer_class(row, context={"request": request}).data == _generic(serializer_class, row, request)
