@@ -3,6 +3,7 @@
 from rest_framework import serializers, viewsets
 
 CODE = r"[0-9]+"
+PAGE_PARAMETERS = {"page", "page_size"}
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
@@ -12,6 +13,14 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return type(self).scoped(self.request.user)
+
+    def filter_queryset(self, queryset):
+        # With no parameter but the page's, no backend changes the rows (no filter has a default, and
+        # without `ordering` the rows keep the model's): skip building and validating django-filter's
+        # form, half a millisecond of a list's few.
+        if self.request.query_params.keys() <= PAGE_PARAMETERS and getattr(self, "ordering", None) is None:
+            return queryset
+        return super().filter_queryset(queryset)
 
 
 def iso_date(value):
