@@ -29,9 +29,26 @@ from rest_framework import pagination
 MAX_OFFSET = 2**62
 
 
+def _keys(queryset):
+    """The rows' keys alone, unordered (a sliced count keeps its subquery's columns)."""
+    return queryset.order_by().values("pk")
+
+
+class ValuesRows:
+    """A queryset's rows read as `.values(*fields)`, for a page; counted as the queryset itself, since
+    a count of the .values() would keep every join the fields need (for 10,001 rows: 90 ms)."""
+
+    def __init__(self, queryset, fields):
+        self.queryset = queryset
+        self.values = queryset.values(*fields)
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+
 def estimated_rows(queryset):
     """The PostgreSQL planner's estimate of how many rows `queryset` returns (one EXPLAIN, nothing run)."""
-    sql, params = queryset.order_by().query.sql_with_params()
+    sql, params = _keys(queryset).query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -48,7 +65,7 @@ def count_rows(queryset, exact_up_to=None):
     if connections[queryset.db].vendor != "postgresql":
         return queryset.count(), False
     # COUNT(*) over a subquery with LIMIT: stops after exact_up_to + 1 rows.
-    bounded = queryset.order_by()[: exact_up_to + 1].count()
+    bounded = _keys(queryset)[: exact_up_to + 1].count()
     if bounded <= exact_up_to:
         return bounded, False
     return max(estimated_rows(queryset), exact_up_to + 1), True
@@ -73,6 +90,8 @@ class CountingPaginator(Paginator):
 
     @cached_property
     def _counted(self):
+        if isinstance(self.object_list, ValuesRows):
+            return count_rows(self.object_list.queryset)
         if not isinstance(self.object_list, QuerySet):  # rows already in a list (coverage's gaps): len()
             return super().count, False
         return count_rows(self.object_list)

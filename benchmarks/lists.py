@@ -137,25 +137,30 @@ def main():
 
     def once(client, url, token):
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
-            took = time.perf_counter() - started
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
-        return took, len(captured), response.json()
+        return took, len(captured), response.json(), cpu
 
     def timed(client, urls, token, repeat):
         """Each url `repeat` times, taking turns, so that a busy moment of the shared machine falls on both
-        alike: (best, median, queries, body) for each."""
+        alike: (best, median, queries, body, median of this process's CPU time) for each."""
         runs = {url: [] for url in urls}
         for _ in range(repeat):
             for url in urls:
                 runs[url].append(once(client, url, token))
-        return [(min(r[0] for r in got), statistics.median(r[0] for r in got), got[-1][1], got[-1][2]) for got in runs.values()]
+        return [
+            (min(r[0] for r in got), statistics.median(r[0] for r in got), got[-1][1], got[-1][2], statistics.median(r[3] for r in got))
+            for got in runs.values()
+        ]
 
     print(f"# {args.scale} on {args.backend}, best of {args.repeat} (median in brackets), page of {PAGE}; "
           f"exact count up to {settings.TEPAI_LIST_EXACT_COUNT_MAX:,} rows")
-    print("| who | list | rows (count) | ours | queries | plain view | queries | plain / ours |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    # The last columns: this process's CPU time per request (median), which the shared machine's load
+    # and the database's own time leave out: what the Python of each path costs.
+    print("| who | list | rows (count) | ours | queries | plain view | queries | plain / ours | of medians | CPU ours | CPU plain | CPU plain / ours |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with override_settings(ROOT_URLCONF="bench_lists_urls", ALLOWED_HOSTS=["*"]):
         client = Client()
         for who, user in users.items():
@@ -163,14 +168,15 @@ def main():
             for route in PLAIN:
                 ours_url, plain_url = f"/api/v1/{route}/", f"/plain/{route}/"
                 timed(client, [ours_url, plain_url], token, 1)  # warm both
-                (ours, ours_median, ours_queries, ours_json), (plain, plain_median, plain_queries, plain_json) = timed(
+                (ours, ours_median, ours_queries, ours_json, ours_cpu), (plain, plain_median, plain_queries, plain_json, plain_cpu) = timed(
                     client, [ours_url, plain_url], token, args.repeat
                 )
                 # The anchor answers the same rows in the same shape (the API's are keyed in its own order).
                 assert plain_json["results"] == ours_json["results"], (route, plain_json["results"][:1], ours_json["results"][:1])
                 count = f"{ours_json['count']:,}{' (estimate)' if ours_json.get('count_is_estimate') else ''}"
                 print(f"| {who} | {route} | {count} | {ours * 1e3:.1f} ms ({ours_median * 1e3:.1f}) | {ours_queries} | "
-                      f"{plain * 1e3:.1f} ms ({plain_median * 1e3:.1f}) | {plain_queries} | {plain / ours:.2f}x |", flush=True)
+                      f"{plain * 1e3:.1f} ms ({plain_median * 1e3:.1f}) | {plain_queries} | {plain / ours:.2f}x | {plain_median / ours_median:.2f}x | "
+                      f"{ours_cpu * 1e3:.1f} ms | {plain_cpu * 1e3:.1f} ms | {plain_cpu / ours_cpu:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

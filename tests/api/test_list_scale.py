@@ -20,6 +20,7 @@ from specialists.access.models import UserRole
 from specialists.access.scope import scope_for, scoped, with_role
 from specialists.assignments.selectors import village_assignments_for
 from specialists.people.models import Specialist
+from specialists.access.divisions import villages_for
 from specialists.people.selectors import specialists_for
 from tests import factories as f
 from villages.models import Village
@@ -167,6 +168,28 @@ def test_the_hand_written_rows_are_the_declared_fields_own(role):
             assert serializer_class(row, context={"request": request}).data == _generic(serializer_class, row, request)
             checked += 1
     assert checked >= 9
+
+
+@pytest.mark.parametrize(("route", "serializer_class", "selector"), [
+    ("village-assignments", VillageAssignmentSerializer, village_assignments_for),
+    ("villages", VillageSerializer, villages_for),
+])
+@pytest.mark.parametrize("county_role", [False, True])
+def test_a_list_read_as_values_answers_the_serializers_rows(route, serializer_class, selector, county_role):
+    county = f.make_county()
+    village = f.make_village(town=f.make_town(county=county), lon=117.25, lat=32.5)
+    f.make_village(town=village.town)  # no point
+    f.make_village()  # another county-level unit's
+    f.make_village_assignment(village=village, end_date=datetime.date(2025, 6, 30), note="备注")
+    f.make_village_assignment(village=village)
+    f.make_village_assignment()  # another county-level unit's
+    user = f.make_user_role(county=county if county_role else None).user
+
+    body = _client(user).get(f"/api/v1/{route}/", {"page_size": 1000}).json()
+
+    request = _Request(user)
+    assert body["results"] == [serializer_class(row, context={"request": request}).data for row in selector(user)]
+    assert len(body["results"]) >= 2
 
 
 # --- the count ----------------------------------------------------------------------------------------
