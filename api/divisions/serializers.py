@@ -38,8 +38,8 @@ class VillageSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "town", "county", "lon", "lat", "synthetic"]
 
     def to_representation(self, village):
-        # The declared fields' output written by hand: DRF's generic path, two nested serializers a
-        # row, is most of a page's Python time. tests/api/test_list_scale.py checks the two agree.
+        # The declared fields' output written by hand, as VillageAssignmentSerializer's (DRF's generic
+        # path nests two serializers a row). tests/api/test_list_scale.py checks the two agree.
         town = village.town
         return {
             "code": village.code, "name": village.name, "kind": village.kind,
