@@ -198,9 +198,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 REST_FRAMEWORK = {
-    # Phones send a JWT; the pages' own calls ride on the session (with its CSRF check).
+    # Phones send a JWT (its user read with their role, in one query); the pages' own calls ride on
+    # the session (with its CSRF check).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "api.access.authentication.RoleJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasTepaiRole"],
@@ -223,6 +224,12 @@ REST_FRAMEWORK = {
     # The interactive documentation is /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+
+# A list's count is exact up to this many rows. Past it, on PostgreSQL, the answer gives the
+# planner's estimate with `count_is_estimate: true` (api/pagination.py): an exact COUNT(*) of a
+# national table (a million village assignments) costs more than the page itself. SQLite always
+# counts exactly.
+TEPAI_LIST_EXACT_COUNT_MAX = 10_000
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tepai API",

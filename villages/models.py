@@ -216,6 +216,8 @@ class Industry(models.Model):
         verbose_name_plural = _("key industries")
         ordering = ["name", "city"]
         constraints = [models.UniqueConstraint(fields=["city", "name"], name="industry_name_once_per_city")]
+        # The list's default ordering (the constraint's index leads with the city).
+        indexes = [models.Index(fields=["name", "city"], name="industry_list_idx")]
 
     def __str__(self):
         return self.name

@@ -26,7 +26,7 @@ from api.exports import (
     place_columns,
 )
 from api.permissions import CoordinatorWrites
-from api.viewsets import ScopedViewSet
+from api.viewsets import ScopedViewSet, ValuesList, iso_date
 from specialists.assignments.selectors import industry_assignments_for, village_assignments_for
 from specialists.assignments.services import (
     check_may_end_industry_assignment,
@@ -45,7 +45,7 @@ from specialists.assignments.services import (
     reassign=extend_schema(request=VillageAssignmentReassignSerializer, responses={201: VillageAssignmentSerializer}),
     extend=extend_schema(request=VillageAssignmentExtendSerializer, responses={200: VillageAssignmentSerializer}),
 )
-class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewSet):
+class VillageAssignmentViewSet(ValuesList, ExportMixin, mixins.CreateModelMixin, ScopedViewSet):
     """Specialists assigned to villages. Coordinators create and end them within their scope;
     nothing is ever deleted."""
 
@@ -56,10 +56,27 @@ class VillageAssignmentViewSet(ExportMixin, mixins.CreateModelMixin, ScopedViewS
     ordering_fields = ["start_date", "end_date", "id"]
 
     scoped = staticmethod(village_assignments_for)
+    list_values = (
+        "id", "specialist_id", "specialist__name", "village__code", "village__name", "village__town__code", "village__town__name",
+        "village__town__county__code", "village__town__county__name", "start_date", "end_date", "note",
+    )
     export_columns = (
         Column(_("ID"), "id"), Column(_("Specialist"), "specialist.name"), *place_columns(),
         Column(_("Start date"), "start_date", DATE), Column(_("End date"), "end_date", DATE), Column(_("Note"), "note"),
     )
+
+    def list_row(self, row):
+        # VillageAssignmentSerializer's row, from .values() (api.viewsets.ValuesList).
+        return {
+            "id": row["id"],
+            "specialist": {"id": row["specialist_id"], "name": row["specialist__name"]},
+            "village": {"code": row["village__code"], "name": row["village__name"]},
+            "town": {"code": row["village__town__code"], "name": row["village__town__name"]},
+            "county": {"code": row["village__town__county__code"], "name": row["village__town__county__name"]},
+            "start_date": iso_date(row["start_date"]),
+            "end_date": iso_date(row["end_date"]),
+            "note": row["note"],
+        }
 
     def _answer(self, assignment, status_code):
         # Read back through the scoped selector, so the answer has the same shape (and joins) as a GET.

@@ -9,7 +9,7 @@ from api.exports import (
     ExportMixin,
     place_columns,
 )
-from api.viewsets import CODE, ScopedViewSet
+from api.viewsets import CODE, ScopedViewSet, ValuesList
 from villages.models import Village
 from specialists.access.divisions import counties_for, industries_for, towns_for, villages_for
 
@@ -40,7 +40,7 @@ class TownViewSet(ScopedViewSet):
     scoped = staticmethod(towns_for)
 
 
-class VillageViewSet(ExportMixin, ScopedViewSet):
+class VillageViewSet(ValuesList, ExportMixin, ScopedViewSet):
     """Villages and communities in your scope, by their twelve-digit code."""
 
     serializer_class = VillageSerializer
@@ -51,10 +51,22 @@ class VillageViewSet(ExportMixin, ScopedViewSet):
     lookup_value_regex = CODE
 
     scoped = staticmethod(villages_for)
+    list_values = (
+        "code", "name", "kind", "town__code", "town__name", "town__county__code", "town__county__name", "lon", "lat", "synthetic",
+    )
     export_columns = (
         Column(_("Code"), "code"), Column(_("Name"), "name"), Column(_("Kind"), "kind", choices=Village.Kind.choices),
         *place_columns(village=None), Column(_("Longitude"), "lon"), Column(_("Latitude"), "lat"),
     )
+
+    def list_row(self, row):
+        # VillageSerializer's row, from .values() (api.viewsets.ValuesList).
+        return {
+            "code": row["code"], "name": row["name"], "kind": row["kind"],
+            "town": {"code": row["town__code"], "name": row["town__name"]},
+            "county": {"code": row["town__county__code"], "name": row["town__county__name"]},
+            "lon": row["lon"], "lat": row["lat"], "synthetic": row["synthetic"],
+        }
 
 
 class IndustryViewSet(ScopedViewSet):

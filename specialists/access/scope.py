@@ -77,8 +77,41 @@ class Scope:
 NO_ACCESS = Scope(role=None)
 
 
+# What the role is read with: its division (and those above it, which Place reads) and its
+# specialist, never the boundaries. Used by scope_for and by with_role (one query with the user).
+_ROLE_RELATED = ("province", "city__province", "county__city__province", "specialist")
+_ROLE_DEFERRED = (
+    "province__boundary", "city__boundary", "city__province__boundary", "county__boundary",
+    "county__city__boundary", "county__city__province__boundary",
+)
+
+
+def with_role(users):
+    """`users` (a queryset of users) with each user's role read in the same query, so that
+    scope_for() asks nothing more: for authentication, which loads the user once per request."""
+    return users.select_related(*(f"tepai_role__{path}" for path in _ROLE_RELATED)).defer(
+        *(f"tepai_role__{path}" for path in _ROLE_DEFERRED)
+    )
+
+
+NOT_LOADED = object()
+
+
+def _loaded_role(user):
+    """The user's role as with_role() loaded it: a UserRole, None (loaded: the user has none), or
+    NOT_LOADED."""
+    descriptor = getattr(type(user), "tepai_role", None)
+    if descriptor is None or not descriptor.is_cached(user):
+        return NOT_LOADED
+    try:
+        return user.tepai_role
+    except UserRole.DoesNotExist:
+        return None
+
+
 def scope_for(user) -> Scope:
-    """The user's scope, read once per user object (one query) and kept on it for the request.
+    """The user's scope, read once per user object and kept on it for the request: no query when
+    the user was loaded with_role() (as the API's authentication does), else one.
 
     A superuser is a coordinator of the whole deployment; an anonymous user, or one without a
     UserRole, has no access.
@@ -91,12 +124,9 @@ def scope_for(user) -> Scope:
     if user.is_superuser:
         scope = Scope(role=Role.COORDINATOR)
     else:
-        row = (
-            UserRole.objects.select_related("province", "city__province", "county__city__province", "specialist")
-            .defer("province__boundary", "city__boundary", "city__province__boundary", "county__boundary",
-                   "county__city__boundary", "county__city__province__boundary")
-            .filter(user=user).first()
-        )
+        row = _loaded_role(user)
+        if row is NOT_LOADED:
+            row = UserRole.objects.select_related(*_ROLE_RELATED).defer(*_ROLE_DEFERRED).filter(user=user).first()
         scope = NO_ACCESS if row is None else Scope(role=row.role, node=row.node, specialist=row.specialist)
     user._tepai_scope = scope
     return scope

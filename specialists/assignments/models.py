@@ -90,6 +90,8 @@ class VillageAssignment(models.Model):
             models.Index(fields=["village", "start_date", "end_date", "specialist"], name="assignment_coverage_idx"),
             # Covering index for a specialist's load on a day.
             models.Index(fields=["specialist", "start_date", "end_date", "village"], name="assignment_load_idx"),
+            # The list's default ordering: its first page walks this index instead of sorting the table.
+            models.Index(fields=["-start_date", "id"], name="village_assignment_list_idx"),
         ]
 
     def __str__(self):
@@ -144,6 +146,8 @@ class IndustryAssignment(models.Model):
                 violation_error_message=_("This team already has an open-ended assignment to this industry."),
             ),
         ]
+        # The list's default ordering (see VillageAssignment).
+        indexes = [models.Index(fields=["-start_date", "id"], name="industry_assignment_list_idx")]
 
     def __str__(self):
         return f"{self.team} → {self.industry}"

@@ -124,7 +124,11 @@ class Specialist(models.Model):
                 name="specialist_home_in_china",
             ),
         ]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["year_selected"])]
+        indexes = [
+            models.Index(fields=["status"]), models.Index(fields=["year_selected"]),
+            # The list's default ordering: its first page walks this index instead of sorting the table.
+            models.Index(fields=["name", "id"], name="specialist_list_idx"),
+        ]
 
     def __str__(self):
         return self.name

@@ -1,14 +1,15 @@
 """Every list answers in a fixed number of queries: the same for 1 and for 50 rows per page.
 
-Each request is made by a freshly loaded user, as a real request would be, so the counts include
-the one query that reads the user's role (scope_for).
+Each request carries a real access token, as a phone's does, so the counts include the one query
+that reads the token's user together with their role (api/access/authentication.py): scope_for
+asks nothing more.
 """
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from specialists.access.models import UserRole
 from tests import factories as f
@@ -85,7 +86,7 @@ def _achievements(n, county):
         f.make_achievement_evidence(achievement=f.make_achievement(specialist=specialist))
 
 
-# route: (builder, queries). Every count starts with 1 (the user's role), then the page's COUNT(*)
+# route: (builder, queries). Every count starts with 1 (the token's user and role), then the page's COUNT(*)
 # and the page's rows (joined to what the rows show); a prefetch adds one for all rows of the page.
 LISTS = {
     "counties": (_counties, 3),
@@ -103,10 +104,15 @@ LISTS = {
 }
 
 
-def _queries(role_user, route, page_size):
+def _client(user):
     client = APIClient()
-    # A fresh user object per request, as authentication gives a real request.
-    client.force_authenticate(get_user_model().objects.get(pk=role_user.pk))
+    # A bearer token: the user is read afresh on each request, as a phone's request is.
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return client
+
+
+def _queries(role_user, route, page_size):
+    client = _client(role_user)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/api/v1/{route}/", {"page_size": page_size})
     assert response.status_code == 200
@@ -150,7 +156,7 @@ def _gaps(n, county):
         f.make_village(town=town)  # no assignment: uncovered
 
 
-# route: (builder, queries). 1 for the user's role, the COUNT(*) the row cap is checked with, the
+# route: (builder, queries). 1 for the token's user and role, the COUNT(*) the row cap is checked with, the
 # rows (joined as in the list), and one per prefetch for each chunk of 2,000 rows.
 EXPORTS = {
     "villages": (_villages, 3),
@@ -165,8 +171,7 @@ EXPORTS = {
 
 
 def _export_queries(role_user, route, fmt):
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.get(pk=role_user.pk))
+    client = _client(role_user)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/api/v1/{route}/export/", {"format": fmt, "as_of": "2024-06-30"} if "gaps" in route else {"format": fmt})
         # A CSV reads its rows while it is sent: the queries are made here.
@@ -200,6 +205,6 @@ def test_the_map_jobs_list_costs_the_same_queries_for_1_and_50_jobs(role, county
         # Each with its county-level unit and (for half) its town, which the list names.
         f.make_map_job(requested_by=user, county=county, town=town if index % 2 else None)
 
-    # The user's role, the page's COUNT(*), and the page's jobs joined to their county-level unit and town.
+    # The token's user and role, the page's COUNT(*), and the page's jobs joined to their county-level unit and town.
     assert _queries(user, "map-jobs", 1) == 3
     assert _queries(user, "map-jobs", ROWS) == 3
