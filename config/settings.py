@@ -229,7 +229,7 @@ REST_FRAMEWORK = {
 # planner's estimate with `count_is_estimate: true` (api/pagination.py): an exact COUNT(*) of a
 # national table (a million village assignments) costs more than the page itself. SQLite always
 # counts exactly.
-TEPAI_LIST_EXACT_COUNT_MAX = 10_000
+TEPAI_LIST_EXACT_COUNT_MAX = env_int("TEPAI_LIST_EXACT_COUNT_MAX", 10_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tepai API",
