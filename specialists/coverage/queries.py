@@ -510,21 +510,25 @@ def _roll_up(*, as_of, place, at_risk_days, max_villages, county_rows, towns, at
         # An industry is covered when every unit where it must be is.
         flags = {}
         for unit in selected:
-            flags.setdefault(unit.industry_id, []).append(unit.covered)
-        return {"industries_total": len(flags), "industries_covered": sum(all(f) for f in flags.values())}
+            flags[unit.industry_id] = flags.get(unit.industry_id, True) and unit.covered
+        return {"industries_total": len(flags), "industries_covered": sum(flags.values())}
 
     cities = []
     if place.is_everywhere or place.level == PROVINCE:
-        names = {}
+        names, members, city_units = {}, {}, {}
         for _pk, _code, _name, _city, city_code, city_name, *_rest in county_rows:
             names[city_code] = city_name
+        for tally in counties:
+            members.setdefault(tally.parent, []).append(tally)
+        for unit in units:
+            city_units.setdefault(unit.city_code, []).append(unit)
         for city_code, city_name in sorted(names.items()):
-            members = [tally for tally in counties if tally.parent == city_code]
+            tallies = members.get(city_code, ())
             cities.append(Tally(
                 city_code, city_name,
-                villages_total=sum(t.villages_total for t in members), villages_covered=sum(t.villages_covered for t in members),
-                villages_at_risk=sum(t.villages_at_risk for t in members),
-                **industry_totals([unit for unit in units if unit.city_code == city_code]),
+                villages_total=sum(t.villages_total for t in tallies), villages_covered=sum(t.villages_covered for t in tallies),
+                villages_at_risk=sum(t.villages_at_risk for t in tallies),
+                **industry_totals(city_units.get(city_code, ())),
             ))
     name = place_name(place, county_rows)
     total = Tally(
