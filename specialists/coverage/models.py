@@ -143,3 +143,25 @@ class SpecialistLoadSpan(models.Model):
 
     def __str__(self):
         return f"{self.specialist_id} {self.start_date}–{self.end_date}: {self.villages}"
+
+
+class TownVillageCount(models.Model):
+    """How many administrative villages a town holds, kept with the coverage spans.
+
+    Every administrative village has a span on every day, so this is also the number of spans
+    running in the town on any day: coverage reads these few thousand rows and the uncovered spans
+    (covered = total - uncovered) instead of counting every village's span. Towns without
+    administrative villages have no row.
+    """
+
+    town = models.OneToOneField("villages.Town", models.CASCADE, related_name="+", verbose_name=_("town"))
+    county = models.ForeignKey(County, models.CASCADE, related_name="+", verbose_name=_("county-level unit"))
+    villages = models.PositiveIntegerField(_("administrative villages"))
+
+    class Meta:
+        verbose_name = _("town village count")
+        verbose_name_plural = _("town village counts")
+        ordering = ["town"]
+
+    def __str__(self):
+        return f"{self.town_id}: {self.villages}"

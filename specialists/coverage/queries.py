@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from specialists.assignments.models import IndustryAssignment, VillageAssignment, running_sql
-from specialists.coverage.models import SpecialistLoadSpan, VillageCoverageSpan
+from specialists.coverage.models import SpecialistLoadSpan, TownVillageCount, VillageCoverageSpan
 from specialists.people.models import Specialist
 from villages.models import City, County, Industry, Province, Town, Village
 from villages.places import CITY, COUNTY, EVERYWHERE, PROVINCE, TOWN, Place, within
@@ -35,7 +35,7 @@ ASSIGNMENT, INDUSTRY_ASSIGNMENT, SPECIALIST = (
 )
 ASSIGNMENT_UNITS = IndustryAssignment.counties.through._meta.db_table
 INDUSTRY, KEY_UNITS = Industry._meta.db_table, Industry.key_counties.through._meta.db_table
-LOAD = SpecialistLoadSpan._meta.db_table
+LOAD, TOWN_COUNT = SpecialistLoadSpan._meta.db_table, TownVillageCount._meta.db_table
 PROVINCE_TABLE = Province._meta.db_table
 
 
@@ -216,20 +216,18 @@ SELECT 'C', c.id, c.city_id, ci.province_id, {_NI}, c.code, c.name, ci.code, ci.
  WHERE {{county_scope}}
 """
 
-# Coverage of a place on a day without visiting every village's status row by row: villages and
-# covered villages per town (A) counted from the spans' running index alone (each administrative
-# village has exactly one span on any day), and only the few uncovered (U) and at-risk (R)
-# villages, found by index ranges and named from the spans themselves, which carry the village's
-# code and name: joining the villages made PostgreSQL hash all 490,000 of them, as it expects ten
-# times more uncovered spans on a day than there are. (Comparing with TRUE/FALSE, not testing bare
-# booleans, is what lets SQLite use the indexes.)
+# Coverage of a place on a day without visiting every village's status: villages per town (A) from
+# the kept counts (each administrative village has exactly one span on any day, so a town's count
+# is its spans on the day), and only the few uncovered (U) and at-risk (R) villages, found by index
+# ranges on the spans and named from the spans themselves, which carry the village's code and
+# name; covered villages are the town's count less its uncovered ones. Counting the spans per town
+# instead grouped 490,000 rows nationally; joining the villages made PostgreSQL hash all of them,
+# as it expects ten times more uncovered spans on a day than there are. (Comparing with
+# TRUE/FALSE, not testing bare booleans, is what lets SQLite use the indexes.)
 _TALLIES_AND_GAPS = f"""
-SELECT 'A', a.town_id, t.county_id, a.villages, a.covered, t.code, t.name, {_NT}, {_NT}, {_NT}, {_ND}
-  FROM (SELECT s.town_id, COUNT(*) AS villages, SUM(CASE WHEN s.covered = TRUE THEN 1 ELSE 0 END) AS covered
-          FROM {SPAN} s
-         WHERE s.end_date >= %(as_of)s AND s.start_date <= %(as_of)s AND {{scope}}
-         GROUP BY s.town_id) a
-  JOIN {TOWN_TABLE} t ON t.id = a.town_id
+SELECT 'A', n.town_id, n.county_id, n.villages, {_NI}, t.code, t.name, {_NT}, {_NT}, {_NT}, {_ND}
+  FROM {TOWN_COUNT} n JOIN {TOWN_TABLE} t ON t.id = n.town_id
+ WHERE {{town_scope}}
 UNION ALL
 SELECT 'U', s.town_id, {_NI}, {_NI}, {_NI}, s.village_code, s.village_name, {_NT}, {_NT}, {_NT}, {_ND}
   FROM {SPAN} s
@@ -306,7 +304,8 @@ def _counties_sql(place):
 
 def _tallies_and_gaps_sql(place):
     scope, params = _span_scope(place)
-    return _TALLIES_AND_GAPS.format(scope=scope), params
+    town_scope, _same = place_sql(place, county_column="n.county_id", town_column="n.town_id")
+    return _TALLIES_AND_GAPS.format(scope=scope, town_scope=town_scope), params
 
 
 def _overloaded_sql(place):
@@ -415,8 +414,9 @@ def coverage_for(*, as_of=None, place=EVERYWHERE, at_risk_days=None, max_village
     county_rows = _county_rows_from(rows["C"])
     county_codes = {pk: (code, name) for pk, code, name, *_rest in county_rows}
     # Per town: (code, name, county id, villages, covered); at risk counted beside it.
-    towns = {town_id: (code, name, county_id, villages, covered)
-             for _k, town_id, county_id, villages, covered, code, name, *_rest in rows["A"]}
+    uncovered_per_town = Counter(row[1] for row in rows["U"])
+    towns = {town_id: (code, name, county_id, villages, villages - uncovered_per_town[town_id])
+             for _k, town_id, county_id, villages, _covered, code, name, *_rest in rows["A"]}
 
     def where(town_id):
         code, name, county_id, *_rest = towns[town_id]

@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from specialists.assignments.models import VillageAssignment
-from specialists.coverage.spans import rebuild_coverage_spans
+from specialists.coverage.spans import rebuild_coverage_spans, recount_towns
 from specialists.people.models import Specialist
 from villages.models import Town, Village
 
@@ -42,6 +42,12 @@ def _village_changed(sender, instance, **kwargs):
     # A new village starts uncovered; a change of kind, town, code or name changes what its spans say.
     # Loads count villages of any kind: they do not change.
     rebuild_coverage_spans(village_ids=[instance.pk], specialist_ids=())
+
+
+@receiver(post_delete, sender=Village)
+def _village_deleted(sender, instance, **kwargs):
+    # Its spans went with it (cascade), so its town's count is fixed by the town's id.
+    recount_towns("%(town)s", {"town": instance.town_id})
 
 
 @receiver(post_save, sender=Town)

@@ -13,7 +13,9 @@ SQL) bypass those: code that writes in bulk calls `rebuild_coverage_spans` itsel
 
 The same rebuild keeps each active specialist's load spans (SpecialistLoadSpan: how many villages
 they serve, stretch by stretch), for the specialists holding an assignment in the villages rebuilt
-and any named beside them, so that the overloaded-specialist check reads a few rows.
+and any named beside them, so that the overloaded-specialist check reads a few rows; and each
+town's count of administrative villages (TownVillageCount), for the towns the villages rebuilt lie
+in or lay in.
 """
 
 import datetime
@@ -22,7 +24,7 @@ from itertools import groupby
 from django.db import connection, transaction
 
 from specialists.assignments.models import VillageAssignment, runs_on
-from specialists.coverage.models import SpecialistLoadSpan, VillageCoverageSpan
+from specialists.coverage.models import SpecialistLoadSpan, TownVillageCount, VillageCoverageSpan
 from specialists.people.models import Specialist
 from villages.models import Town, Village
 
@@ -31,6 +33,7 @@ _ONE_DAY = datetime.timedelta(days=1)
 _BATCH = 20_000
 _CHUNK = 5_000
 _LOAD_TABLE = SpecialistLoadSpan._meta.db_table
+_COUNT_TABLE = TownVillageCount._meta.db_table
 
 
 def spans_of(assignments):
@@ -91,6 +94,7 @@ def rebuild_coverage_spans(*, village_ids=None, specialist_ids=None):
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(VillageCoverageSpan._meta.db_table)}")
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(_LOAD_TABLE)}")
+            recount_towns(None)
             _rebuild_loads(None)
             return _rebuild(None)
         village_ids = sorted(set(village_ids or ()))
@@ -99,6 +103,13 @@ def rebuild_coverage_spans(*, village_ids=None, specialist_ids=None):
             chunk = village_ids[i:i + _CHUNK]
             if specialist_ids is None:
                 _rebuild_loads(("village", chunk))
+            # Before the spans go: they name the towns the villages lay in.
+            marks = ", ".join(f"%(v{i})s" for i in range(len(chunk)))
+            recount_towns(
+                f"SELECT town_id FROM {VillageCoverageSpan._meta.db_table} WHERE village_id IN ({marks})"
+                f" UNION SELECT town_id FROM {Village._meta.db_table} WHERE id IN ({marks})",
+                {f"v{i}": pk for i, pk in enumerate(chunk)},
+            )
             VillageCoverageSpan.objects.filter(village_id__in=chunk).delete()
             created += _rebuild(chunk)
         specialist_ids = sorted(set(specialist_ids or ()))
@@ -154,6 +165,28 @@ def _rebuild(village_ids):
             batch = []
     VillageCoverageSpan.objects.bulk_create(batch)
     return created + len(batch)
+
+
+_COUNT_VILLAGES = f"""
+INSERT INTO {_COUNT_TABLE} (town_id, county_id, villages)
+SELECT v.town_id, t.county_id, COUNT(*)
+  FROM {Village._meta.db_table} v JOIN {Town._meta.db_table} t ON t.id = v.town_id
+ WHERE v.kind = '{Village.Kind.VILLAGE.value}' {{scope}}
+ GROUP BY v.town_id, t.county_id
+"""
+
+
+def recount_towns(towns_sql, params=None):
+    """Count again the administrative villages of the towns `towns_sql` selects (every town when
+    None). Two statements; called by the rebuild, and for a deleted village, whose spans are gone."""
+    table = connection.ops.quote_name(_COUNT_TABLE)
+    with connection.cursor() as cursor:
+        if towns_sql is None:
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(_COUNT_VILLAGES.format(scope=""))
+            return
+        cursor.execute(f"DELETE FROM {table} WHERE town_id IN ({towns_sql})", params)
+        cursor.execute(_COUNT_VILLAGES.format(scope=f"AND v.town_id IN ({towns_sql})"), params)
 
 
 # The assignments of active specialists whose load is being rebuilt, in specialist order.

@@ -1,5 +1,7 @@
-"""Coverage spans carry their village's code and name (the gap lists read the spans alone), and each
-active specialist's load is kept as spans (the overloaded check reads a few rows): both filled here."""
+"""Coverage spans carry their village's code and name (the gap lists read the spans alone), each
+active specialist's load is kept as spans (the overloaded check reads a few rows), and each town's
+count of administrative villages is kept (the tallies read it instead of counting every span): all
+filled here."""
 
 import datetime
 from itertools import groupby
@@ -14,6 +16,14 @@ CARRY = """
 UPDATE specialists_villagecoveragespan
    SET village_code = (SELECT v.code FROM villages_village v WHERE v.id = specialists_villagecoveragespan.village_id),
        village_name = (SELECT v.name FROM villages_village v WHERE v.id = specialists_villagecoveragespan.village_id)
+"""
+
+COUNT = """
+INSERT INTO specialists_townvillagecount (town_id, county_id, villages)
+SELECT v.town_id, t.county_id, COUNT(*)
+  FROM villages_village v JOIN villages_town t ON t.id = v.town_id
+ WHERE v.kind = 'village'
+ GROUP BY v.town_id, t.county_id
 """
 
 
@@ -37,6 +47,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('specialists', '0011_roster_fields'),
+        ('villages', '0005_every_county_and_industry_in_a_city'),
     ]
 
     operations = [
@@ -67,6 +78,21 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='load_span_dates_ordered'), models.UniqueConstraint(fields=('specialist', 'start_date'), name='load_span_one_per_start')],
             },
         ),
+        migrations.CreateModel(
+            name='TownVillageCount',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('villages', models.PositiveIntegerField(verbose_name='administrative villages')),
+                ('county', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='villages.county', verbose_name='county-level unit')),
+                ('town', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='villages.town', verbose_name='town')),
+            ],
+            options={
+                'verbose_name': 'town village count',
+                'verbose_name_plural': 'town village counts',
+                'ordering': ['town'],
+            },
+        ),
         migrations.RunSQL(CARRY, migrations.RunSQL.noop),
+        migrations.RunSQL(COUNT, migrations.RunSQL.noop),
         migrations.RunPython(fill_loads, migrations.RunPython.noop),
     ]

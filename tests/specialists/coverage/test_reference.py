@@ -7,7 +7,7 @@ import random
 import pytest
 
 from specialists.assignments.models import VillageAssignment
-from specialists.coverage.models import SpecialistLoadSpan
+from specialists.coverage.models import SpecialistLoadSpan, TownVillageCount
 from specialists.coverage.queries import coverage_for
 from specialists.coverage.spans import load_spans_of, rebuild_coverage_spans
 from specialists.people.models import Specialist
@@ -89,10 +89,16 @@ def agrees(days, places):
     assert seen == {"uncovered", "at risk", "overloaded"}  # the data exercises every list
 
 
-def loads_are_fresh():
-    kept = sorted(SpecialistLoadSpan.objects.values_list("specialist_id", "start_date", "end_date", "villages"))
+def kept_rows():
+    return (sorted(SpecialistLoadSpan.objects.values_list("specialist_id", "start_date", "end_date", "villages")),
+            sorted(TownVillageCount.objects.values_list("town_id", "county_id", "villages")))
+
+
+def kept_rows_are_fresh():
+    """The load spans and town counts kept write by write equal a rebuild from scratch."""
+    kept = kept_rows()
     rebuild_coverage_spans()
-    assert sorted(SpecialistLoadSpan.objects.values_list("specialist_id", "start_date", "end_date", "villages")) == kept
+    assert kept_rows() == kept
 
 
 def test_coverage_for_agrees_with_the_reference_on_random_data():
@@ -114,7 +120,7 @@ def test_coverage_for_agrees_with_the_reference_on_random_data():
     days = [base + n * 41 * DAY for n in range(9)]
     places = [EVERYWHERE, Place(counties[0]), Place(towns[1])]
     agrees(days, places)
-    loads_are_fresh()
+    kept_rows_are_fresh()
 
     # Writes through save() and delete(), as the app makes them: the load spans follow.
     assignments[0].specialist = people[-1] if assignments[0].specialist != people[-1] else people[0]
@@ -126,8 +132,13 @@ def test_coverage_for_agrees_with_the_reference_on_random_data():
     people[0].save()
     villages[3].name = "改名村"
     villages[3].save()
+    moved = next(v for v in villages if v.town_id != towns[1].pk and v.kind == "village")
+    moved.town = towns[1]
+    moved.save()
+    make_village(town=towns[2]).delete()
+    make_village(town=towns[3], kind="community")
     agrees(days, places)
-    loads_are_fresh()
+    kept_rows_are_fresh()
 
 
 def test_load_spans_count_distinct_villages_and_leave_out_idle_days():
