@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import functools
 from collections import Counter
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection
@@ -412,27 +413,44 @@ def coverage_for(*, as_of=None, place=EVERYWHERE, at_risk_days=None, max_village
         rows[row[0]].append(row)
 
     county_rows = _county_rows_from(rows["C"])
-    county_codes = {pk: (code, name) for pk, code, name, *_rest in county_rows}
-    # Per town: (code, name, county id, villages, covered); at risk counted beside it.
-    uncovered_per_town = Counter(row[1] for row in rows["U"])
-    towns = {town_id: (code, name, county_id, villages, villages - uncovered_per_town[town_id])
-             for _k, town_id, county_id, villages, _covered, code, name, *_rest in rows["A"]}
+    county_names = {pk: (code, name) for pk, code, name, *_rest in county_rows}
+    # Sorted by village code (unique), and by the last serving day then code.
+    uncovered = sorted(rows["U"], key=itemgetter(5))
+    at_risk = sorted(((_as_date(row[10]), row[5], row[6], row[1]) for row in rows["R"]), key=itemgetter(0, 1))
+    uncovered_per_town = Counter(row[1] for row in uncovered)
+    at_risk_per_town = Counter(row[3] for row in at_risk)
+
+    # Towns as plain rows (the nation has tens of thousands), summed into their county-level unit
+    # on the way: [villages, covered, at risk, key industry units, covered units] per unit.
+    per_county = {pk: [0, 0, 0, 0, 0] for pk in county_names}
+    towns, town_rows = {}, []
+    for _k, town_id, county_id, villages, _covered, code, name, *_rest in rows["A"]:
+        covered = villages - uncovered_per_town.get(town_id, 0)
+        risky = at_risk_per_town.get(town_id, 0)
+        towns[town_id] = (code, name, county_id)
+        town_rows.append((code, name, villages, covered, risky, county_names[county_id][0]))
+        sums = per_county[county_id]
+        sums[0] += villages
+        sums[1] += covered
+        sums[2] += risky
+    town_rows.sort()
+
+    locations = {}
 
     def where(town_id):
-        code, name, county_id, *_rest = towns[town_id]
-        county_code, county_name = county_codes[county_id]
-        return {"town": name, "town_code": code, "county": county_name, "county_code": county_code}
+        # One location per town, copied into each of its villages' rows.
+        location = locations.get(town_id)
+        if location is None:
+            code, name, county_id = towns[town_id]
+            county_code, county_name = county_names[county_id]
+            location = locations[town_id] = {"town": name, "town_code": code, "county": county_name, "county_code": county_code}
+        return location
 
-    uncovered_villages = [
-        dict({"code": code, "name": name}, **where(town_id))
-        for _k, town_id, _a, _b, _c, code, name, *_rest in sorted(rows["U"], key=lambda row: (row[5], row[6], row[1]))
-    ]
-    at_risk = sorted(((_as_date(row[10]), row[5], row[6], row[1]) for row in rows["R"]), key=lambda row: (row[0], row[1]))
+    uncovered_villages = [{"code": row[5], "name": row[6], **where(row[1])} for row in uncovered]
     at_risk_villages = [
-        dict({"code": code, "name": name}, **where(town_id), last_end_date=last_end.isoformat())
+        {"code": code, "name": name, **where(town_id), "last_end_date": last_end.isoformat()}
         for last_end, code, name, town_id in at_risk
     ]
-    at_risk_per_town = Counter(town_id for *_rest, town_id in at_risk)
     units = _industry_units_from(rows["K"] + rows["I"])
     overloaded = [
         {"id": pk, "name": name, "villages": villages}
@@ -440,7 +458,7 @@ def coverage_for(*, as_of=None, place=EVERYWHERE, at_risk_days=None, max_village
     ]
     return _roll_up(
         as_of=as_of, place=place, at_risk_days=at_risk_days, max_villages=max_villages, county_rows=county_rows,
-        towns=towns, at_risk_per_town=at_risk_per_town, uncovered_villages=uncovered_villages,
+        per_county=per_county, town_rows=town_rows, uncovered_villages=uncovered_villages,
         at_risk_villages=at_risk_villages, units=units, overloaded=overloaded,
     )
 
@@ -484,21 +502,9 @@ def _industry_units_from(rows):
     return units
 
 
-def _roll_up(*, as_of, place, at_risk_days, max_villages, county_rows, towns, at_risk_per_town, uncovered_villages,
+def _roll_up(*, as_of, place, at_risk_days, max_villages, county_rows, per_county, town_rows, uncovered_villages,
              at_risk_villages, units, overloaded):
-    # Per county-level unit: [villages, covered, at risk, industries, industries covered].
-    per_county = {pk: [0, 0, 0, 0, 0] for pk, *_rest in county_rows}
     by_code = {code: pk for pk, code, *_rest in county_rows}
-    county_codes = {pk: code for pk, code, *_rest in county_rows}
-    town_rows = []
-    for town_id, (code, name, county_id, villages, covered) in towns.items():
-        at_risk = at_risk_per_town[town_id]
-        town_rows.append((code, name, villages, covered, at_risk, county_codes[county_id]))
-        sums = per_county[county_id]
-        sums[0] += villages
-        sums[1] += covered
-        sums[2] += at_risk
-    town_rows.sort()
     for unit in units:
         if unit.county_code is not None and unit.county_code in by_code:
             sums = per_county[by_code[unit.county_code]]
