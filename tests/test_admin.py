@@ -19,7 +19,7 @@ from shapely.geometry import box
 
 from specialists.access.models import UserRole
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
-from specialists.coverage.models import MapJob, VillageCoverageSpan
+from specialists.coverage.models import MapJob, SpecialistLoadSpan, TownVillageCount, VillageCoverageSpan
 from specialists.imports.models import ImportJob
 from specialists.fieldwork.models import (
     Achievement,
@@ -44,8 +44,8 @@ SQUARE = box(117.20, 32.95, 117.21, 32.96)
 
 # TeamMembership is edited only inline, on its team's page.
 INLINE_ONLY = {TeamMembership}
-# Coverage spans are derived from the assignments and rebuilt on every write: nobody edits them.
-DERIVED = {VillageCoverageSpan}
+# Coverage and load spans and town counts are derived from the assignments and rebuilt on every write: nobody edits them.
+DERIVED = {VillageCoverageSpan, SpecialistLoadSpan, TownVillageCount}
 ADMIN_MODELS = sorted(
     (m for m in [*apps.get_app_config("villages").get_models(), *apps.get_app_config("specialists").get_models()]
      if m not in INLINE_ONLY and m not in DERIVED),

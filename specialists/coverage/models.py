@@ -78,6 +78,10 @@ class VillageCoverageSpan(models.Model):
     """
 
     village = models.ForeignKey(Village, models.CASCADE, related_name="coverage_spans", verbose_name=_("village"))
+    # Carried from the village, so that the gap lists read the spans alone instead of joining every
+    # village (a village's save rebuilds its spans, so they follow a change of code or name).
+    village_code = models.CharField(_("village code"), max_length=12, default="")
+    village_name = models.CharField(_("village name"), max_length=50, default="")
     # No index of their own: the running index below holds both.
     town = models.ForeignKey("villages.Town", models.CASCADE, related_name="+", db_index=False, verbose_name=_("town"))
     county = models.ForeignKey(County, models.CASCADE, related_name="+", db_index=False, verbose_name=_("county-level unit"))
@@ -106,3 +110,58 @@ class VillageCoverageSpan(models.Model):
 
     def __str__(self):
         return f"{self.village_id} {self.start_date}–{self.end_date or ''}"
+
+
+class SpecialistLoadSpan(models.Model):
+    """A stretch of days over which an active specialist serves the same number of villages.
+
+    The load's counterpart of VillageCoverageSpan, kept in step by the same writes (see
+    specialists/coverage/spans.py): the overloaded-specialist check reads the few spans over the
+    load on a day instead of counting every assignment. Only stretches serving at least one
+    village are stored; a day with no span is a day with no village.
+    """
+
+    specialist = models.ForeignKey(
+        "specialists.Specialist", models.CASCADE, related_name="+", db_index=False, verbose_name=_("specialist"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))  # date.max when open-ended, as on the coverage spans
+    villages = models.PositiveIntegerField(_("villages served"))
+
+    class Meta:
+        verbose_name = _("specialist load span")
+        verbose_name_plural = _("specialist load spans")
+        ordering = ["specialist", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="load_span_dates_ordered"),
+            models.UniqueConstraint(fields=["specialist", "start_date"], name="load_span_one_per_start"),
+        ]
+        indexes = [
+            # Spans over a load on a day: a range on the count, few rows above any sensible load.
+            models.Index(fields=["villages", "end_date", "start_date", "specialist"], name="load_span_over_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.specialist_id} {self.start_date}–{self.end_date}: {self.villages}"
+
+
+class TownVillageCount(models.Model):
+    """How many administrative villages a town holds, kept with the coverage spans.
+
+    Every administrative village has a span on every day, so this is also the number of spans
+    running in the town on any day: coverage reads these few thousand rows and the uncovered spans
+    (covered = total - uncovered) instead of counting every village's span. Towns without
+    administrative villages have no row.
+    """
+
+    town = models.OneToOneField("villages.Town", models.CASCADE, related_name="+", verbose_name=_("town"))
+    county = models.ForeignKey(County, models.CASCADE, related_name="+", verbose_name=_("county-level unit"))
+    villages = models.PositiveIntegerField(_("administrative villages"))
+
+    class Meta:
+        verbose_name = _("town village count")
+        verbose_name_plural = _("town village counts")
+        ordering = ["town"]
+
+    def __str__(self):
+        return f"{self.town_id}: {self.villages}"

@@ -103,7 +103,8 @@ def test_the_tree_above_a_node_is_seen_as_far_as_its_own_division(tree):
 def test_every_model_a_selector_reads_has_a_row_in_the_scope_table():
     # A model missing from RULES would be a KeyError, not a silent leak; this names them all at once.
     reached = {model._meta.label for app in ("villages", "specialists") for model in apps.get_app_config(app).get_models()}
-    unscoped = {"specialists.UserRole", "specialists.VillageCoverageSpan", "specialists.TeamMembership", "specialists.Countermeasure",
+    unscoped = {"specialists.UserRole", "specialists.VillageCoverageSpan", "specialists.SpecialistLoadSpan",
+                "specialists.TownVillageCount", "specialists.TeamMembership", "specialists.Countermeasure",
                 "specialists.ServiceLogPhoto", "specialists.AchievementEvidence"}  # reached only through their parent's scope
     assert reached - unscoped == set(RULES)
 
