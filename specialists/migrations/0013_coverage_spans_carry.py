@@ -46,7 +46,7 @@ def fill_loads(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('specialists', '0011_roster_fields'),
+        ('specialists', '0012_list_orderings'),
         ('villages', '0005_every_county_and_industry_in_a_city'),
     ]
 
