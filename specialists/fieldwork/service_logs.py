@@ -355,6 +355,13 @@ def service_logs_record_batch(*, specialist: Specialist, entries: Sequence[Mappi
     return outcomes
 
 
+# The fields a batch's new log needs no field check for: the specialist and village are the rows just read
+# (a foreign key's check is a query), the time and location were parsed by _sent (clean() still checks the
+# converted point), and the rest are computed here. What is left is what the phone typed or chose.
+_CHECKED_BEFORE = ("uuid", "specialist", "village", "occurred_at", "lon", "lat", "crs", "in_village", "distance_m",
+                   "fingerprint", "created_at")
+
+
 def _check_many(specialist, news):
     """The rules of service_log_record's new_log for every new log of a batch, with two queries for all:
     the villages, then the specialist's assignments on the batch's days. Sets each one's village and
@@ -414,8 +421,7 @@ def _check_many(specialist, news):
             accuracy_m=new.accuracy, crs=new.crs, in_village=in_village, distance_m=distance, fingerprint=new.fingerprint,
         )
         try:
-            # The specialist and village are the rows just read: their foreign keys need no query to check.
-            new.outcome.log = _cleaned(log, exclude=("uuid", "specialist", "village"), constraints=False)
+            new.outcome.log = _cleaned(log, exclude=_CHECKED_BEFORE, constraints=False)
             new.outcome.created = True
         except ValidationError as error:
             new.outcome.error = error
