@@ -258,7 +258,12 @@ def _place_many(news):
     """in_village and distance_m for each new log, as _in_village gives them: a point inside its village's
     boundary (shapely.contains_xy over the whole batch) is 0 m away; a distance is measured only for the
     points outside, in one projection of their villages and one of their points."""
-    shapes = np.array([new.village.shape if new.village.boundary is not None else None for new in news], dtype=object)
+    # Each village's boundary decoded once, however many logs it has.
+    decoded = {}
+    for new in news:
+        if new.village.pk not in decoded:
+            decoded[new.village.pk] = new.village.shape
+    shapes = np.array([decoded[new.village.pk] for new in news], dtype=object)
     known = ~shapely.is_missing(shapes)
     xs = np.array([new.wgs_lon for new in news], dtype=float)
     ys = np.array([new.wgs_lat for new in news], dtype=float)
