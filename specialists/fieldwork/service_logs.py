@@ -17,7 +17,6 @@ import shapely
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +25,14 @@ from specialists.assignments.models import VillageAssignment, runs_on
 from specialists.fieldwork.locator import gcj02_to_wgs84_many, village_locator
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
 from specialists.fieldwork.photos import keep_thumbnail, prepare_photo
-from specialists.idempotency import StoredRowConflict, attach_file_once, fingerprint, parse_uuid, record_once
+from specialists.idempotency import (
+    StoredRowConflict,
+    attach_file_once,
+    fingerprint,
+    parse_uuid,
+    record_many_once,
+    record_once,
+)
 from specialists.people.models import Specialist
 from villages import coordinates, geometry
 from villages.models import Village
@@ -332,20 +338,19 @@ def service_logs_record_batch(*, specialist: Specialist, entries: Sequence[Mappi
             first_of[uuid] = new
             parsed.append(new)
 
-    # The stored UUIDs, in one query: each answered from what was stored, whatever the rules say now.
-    stored = {log.uuid: log for log in ServiceLog.objects.filter(uuid__in=list(first_of)).only("id", "uuid", "fingerprint")}
-    news = []
-    for new in parsed:
-        log = stored.get(new.uuid)
-        if log is None:
-            news.append(new)
-        elif log.fingerprint == new.fingerprint:
-            new.outcome.log = log
-        else:
-            new.outcome.error = ServiceLogConflict(log)
-    if news:
+    def build(indices):
+        news = [parsed[index] for index in indices]
         _check_many(specialist, news)
-        _insert_many([new for new in news if new.outcome.error is None])
+        return {index: new.outcome.error or new.outcome.log for index, new in zip(indices, news, strict=True)}
+
+    # The stored UUIDs are answered from what was stored, whatever the rules say now; the new ones are
+    # checked together by build and inserted at once (specialists.idempotency).
+    recorded = record_many_once(
+        ServiceLog, items=[(new.uuid, {"fingerprint": new.fingerprint}) for new in parsed], conflict=ServiceLogConflict,
+        build=build,
+    )
+    for new, answer in zip(parsed, recorded, strict=True):
+        new.outcome.log, new.outcome.created, new.outcome.error = answer.row, answer.created, answer.error
 
     for new in repeats:
         first = first_of[new.uuid]
@@ -427,44 +432,8 @@ def _check_many(specialist, news):
         )
         try:
             new.outcome.log = _cleaned(log, exclude=_CHECKED_BEFORE, constraints=False)
-            new.outcome.created = True
         except ValidationError as error:
             new.outcome.error = error
-
-
-# Tries of a batch's insert that lost a race to simultaneous sends of some of its UUIDs.
-_INSERT_TRIES = 3
-
-
-def _insert_many(news):
-    """Insert the checked new logs in one transaction. A UUID a simultaneous request stored meanwhile
-    makes the insert fail whole (nothing of it is kept): those are answered as retries, and the rest
-    inserted again."""
-    for _attempt in range(_INSERT_TRIES):
-        if not news:
-            return
-        try:
-            with transaction.atomic():
-                ServiceLog.objects.bulk_create([new.outcome.log for new in news])
-            return
-        except IntegrityError:
-            won = {log.uuid: log for log in ServiceLog.objects.filter(uuid__in=[new.uuid for new in news]).only("id", "uuid", "fingerprint")}
-            if not won:
-                raise  # another constraint refused it: not a race
-            rest = []
-            for new in news:
-                log = won.get(new.uuid)
-                if log is None:
-                    new.outcome.log.pk = None
-                    rest.append(new)
-                    continue
-                new.outcome.created = False
-                if log.fingerprint == new.fingerprint:
-                    new.outcome.log = log
-                else:
-                    new.outcome.log, new.outcome.error = None, ServiceLogConflict(log)
-            news = rest
-    raise IntegrityError("service logs of a batch kept losing their insert to simultaneous sends")
 
 
 def _check_photo_count(log):
