@@ -10,6 +10,7 @@ own). Reading the version is a cache read, never a query.
 `gcj02_to_wgs84_many` is villages.coordinates' inverse GCJ-02 transform over numpy arrays, for a batch.
 """
 
+import gc
 import threading
 import time
 
@@ -39,9 +40,17 @@ class VillageLocator:
 
     @classmethod
     def build(cls, version=None):
-        rows = list(Village.objects.exclude(boundary=None).order_by("code").values_list("pk", "boundary"))
-        shapes = shapely.from_wkb([bytes(boundary) for _pk, boundary in rows])
-        return cls([pk for pk, _boundary in rows], shapes, version)
+        # Hundreds of thousands of rows and shapes made at once: the garbage collector, left on, would
+        # walk them again and again while they are made (none of them is garbage).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            rows = list(Village.objects.exclude(boundary=None).order_by("code").values_list("pk", "boundary"))
+            shapes = shapely.from_wkb([bytes(boundary) for _pk, boundary in rows])
+            return cls([pk for pk, _boundary in rows], shapes, version)
+        finally:
+            if enabled:
+                gc.enable()
 
     def locate(self, lons, lats) -> list[tuple[int, ...]]:
         """For each WGS-84 point (taken as EPSG:4490, centimetres apart), the ids of the villages whose
