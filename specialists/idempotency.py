@@ -39,17 +39,22 @@ specialists.fieldwork.service_logs (logs, photos) and specialists.fieldwork.achi
         file_field="file", name=f"{uuid}.{prepared.extension}", content=prepared.content,
     )
 
+Many rows at once (a phone's outbox sent as one batch) follow the same contract row by row with
+record_many_once: the stored UUIDs read in one query, one bulk insert in one atomic block, and a lost
+race answered as a retry; one row's refusal never refuses another.
+
 Nothing here queues work. Each insert is one atomic block: a savepoint inside the caller's
 transaction, or a transaction of its own when there is none.
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
 import uuid as uuid_module
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -137,6 +142,88 @@ def record_once(
             raise  # another constraint refused it: not a race
         return answer
     return row, True
+
+
+@dataclasses.dataclass
+class Recorded:
+    """One row's answer in record_many_once: `row` stored now (created True) or before (created False),
+    or `error` (the row's StoredRowConflict, or the caller's refusal), or neither while undecided."""
+
+    row: models.Model | None = None
+    created: bool = False
+    error: Exception | None = None
+
+
+# Tries of a batch's insert that keeps losing UUIDs to simultaneous sends, before giving up (an IntegrityError).
+_MANY_TRIES = 3
+
+
+def record_many_once(
+    model: type[models.Model], *, items: Sequence[tuple[uuid_module.UUID, Mapping]], conflict: type[StoredRowConflict],
+    build: Callable[[list[int]], Mapping[int, models.Model | Exception]],
+) -> list[Recorded]:
+    """record_once for many rows at once, each answered on its own: one Recorded per item, in order.
+
+    `items` are (uuid, same) pairs, their UUIDs distinct. The stored ones are read in one query (only
+    their id, uuid and the `same` fields loaded) and answered as record_once answers a retry or a clash.
+    `build(indices)` is called once with the indices of the new ones, checks their rules with queries
+    of its own for all of them, and returns {index: unsaved row, or the exception refusing it}. The rows
+    are inserted in one bulk_create in one atomic block: all of them or, on a failure, none. When a
+    simultaneous request stored one of the UUIDs meanwhile, the insert fails whole: the winners' rows
+    are read and those answered as retries, and the rest inserted again. The rows must need nothing
+    bulk_create skips (save(), signals). Queries: one read, build's, the insert (in as many statements
+    as the backend's parameter limit needs).
+    """
+    answers = [Recorded() for _ in items]
+    fields = sorted({"id", "uuid", *(field for _uuid, same in items for field in same)})
+    stored = {row.uuid: row for row in model._default_manager.filter(uuid__in=[uuid for uuid, _same in items]).only(*fields)}
+    new = []
+    for index, (uuid, same) in enumerate(items):
+        row = stored.get(uuid)
+        if row is None:
+            new.append(index)
+        else:
+            _answer_stored(answers[index], row, same, conflict)
+    if not new:
+        return answers
+    built = build(new)
+    pending = []
+    for index in new:
+        result = built.get(index)
+        if isinstance(result, Exception):
+            answers[index].error = result
+        elif result is not None:
+            answers[index].row, answers[index].created = result, True
+            pending.append(index)
+    for _attempt in range(_MANY_TRIES):
+        if not pending:
+            return answers
+        try:
+            with transaction.atomic():
+                model._default_manager.bulk_create([answers[index].row for index in pending])
+            return answers
+        except IntegrityError:
+            won = {row.uuid: row for row in model._default_manager.filter(uuid__in=[items[index][0] for index in pending]).only(*fields)}
+            if not won:
+                raise  # another constraint refused it: not a race
+            rest = []
+            for index in pending:
+                row = won.get(items[index][0])
+                if row is None:
+                    answers[index].row.pk = None
+                    rest.append(index)
+                else:
+                    answers[index].row, answers[index].created = None, False
+                    _answer_stored(answers[index], row, items[index][1], conflict)
+            pending = rest
+    raise IntegrityError(f"{model.__name__} rows kept losing their insert to simultaneous sends")
+
+
+def _answer_stored(answer, row, same, conflict):
+    try:
+        answer.row, answer.created = _same_or_conflict(row, same, conflict)
+    except StoredRowConflict as clash:
+        answer.error = clash
 
 
 def attach_file_once(

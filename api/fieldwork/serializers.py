@@ -67,6 +67,30 @@ class ServiceLogCreateSerializer(serializers.Serializer):
     location = SentLocationSerializer()
 
 
+class ServiceLogBatchEntrySerializer(ServiceLogCreateSerializer):
+    """One log of a batch: as a single log, except that the village may be left out, to be the one
+    whose boundary holds the location."""
+
+    village = serializers.RegexField(
+        r"^[0-9]{12}$", required=False, allow_null=True,
+        help_text=_("The village's twelve-digit code; left out or null, the village whose boundary holds the location."),
+    )
+
+
+class ServiceLogBatchSerializer(serializers.Serializer):
+    """What a phone sends from its outbox at once. Each log is checked and answered on its own."""
+
+    logs = ServiceLogBatchEntrySerializer(many=True, help_text=_("At most TEPAI_LOG_BATCH_MAX (500) logs."))
+
+
+class BatchErrorSerializer(serializers.Serializer):
+    """The API's one error shape, as the single route would answer the log."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
 class StoredLocationSerializer(serializers.Serializer):
     """The location as stored: always WGS-84, whatever the phone sent."""
 
@@ -195,3 +219,16 @@ class AchievementEvidenceUploadSerializer(serializers.Serializer):
 
     uuid = serializers.UUIDField(help_text=RETRY_HELP)
     file = serializers.FileField(help_text=_("A JPEG, PNG or WebP photo, or a PDF."))
+
+
+class ServiceLogBatchAnswerSerializer(serializers.Serializer):
+    uuid = serializers.CharField(help_text=_("The log's UUID as sent (empty when it sent none)."))
+    status = serializers.IntegerField(help_text=_(
+        "What the single route would have answered: 201 stored, 200 already stored with the same content, "
+        "409 stored with other content, 400 or 422 refused (see error)."))
+    log = ServiceLogSerializer(allow_null=True, help_text=_("The stored log, for 201 and 200."))
+    error = BatchErrorSerializer(allow_null=True, help_text=_("Why the log was refused, for any other status."))
+
+
+class ServiceLogBatchResultSerializer(serializers.Serializer):
+    results = ServiceLogBatchAnswerSerializer(many=True, help_text=_("One answer per log sent, in the order sent."))

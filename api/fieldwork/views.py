@@ -29,11 +29,15 @@ from api.fieldwork.serializers import (
     AchievementRejectSerializer,
     AchievementSerializer,
     EnterpriseSerializer,
+    ServiceLogBatchEntrySerializer,
+    ServiceLogBatchResultSerializer,
+    ServiceLogBatchSerializer,
     ServiceLogCreateSerializer,
     ServiceLogPhotoSerializer,
     ServiceLogPhotoUploadSerializer,
     ServiceLogSerializer,
 )
+from api.exceptions import exception_handler
 from api.files import FILE_ROUTE, child, file_response
 from api.parsers import EvidenceParser, FormParser, PhotoParser
 from api.permissions import NO_ROLE, SpecialistWrites
@@ -47,7 +51,7 @@ from specialists.fieldwork.achievements import (
 )
 from specialists.fieldwork.models import Achievement, AchievementEvidence, Enterprise, ServiceLog, ServiceLogPhoto
 from specialists.fieldwork.photos import open_thumbnail
-from specialists.fieldwork.service_logs import service_log_photo_add, service_log_record
+from specialists.fieldwork.service_logs import check_batch_size, service_log_photo_add, service_log_record, service_logs_record_batch
 from specialists.fieldwork.selectors import achievements_for, enterprises_for, service_logs_for
 
 
@@ -81,6 +85,13 @@ PHOTO_CONTENT_TYPES = {
         responses={201: ServiceLogSerializer, 200: ServiceLogSerializer},
         description=_("Record a service log once: 201 when stored, 200 with the stored log when the same UUID "
                       "was already stored with the same content, 409 when it was stored with different content."),
+    ),
+    batch=extend_schema(
+        request=ServiceLogBatchSerializer,
+        responses={200: ServiceLogBatchResultSerializer},
+        description=_("Record many service logs at once (a phone's outbox): each log is answered on its own, as the "
+                      "single route would answer it (201, 200, 409, or 400/422 with its fields), in the order sent; one "
+                      "log's refusal never refuses another. 413 beyond TEPAI_LOG_BATCH_MAX (500) logs."),
     ),
     photos=extend_schema(
         request={"multipart/form-data": ServiceLogPhotoUploadSerializer},
@@ -133,6 +144,47 @@ class ServiceLogViewSet(ExportMixin, ScopedViewSet):
             people_served=data["people_served"], location=dict(data["location"]),
         )
         return self._log(log, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """Record many of your own logs at once, each answered on its own (service_logs_record_batch)."""
+        logs = request.data.get("logs") if isinstance(request.data, dict) else None
+        if not isinstance(logs, list):
+            raise exceptions.ValidationError({"logs": [_("Give the logs as a list.")]})
+        # Before reading any of them.
+        check_batch_size(len(logs))
+        answers = [None] * len(logs)
+        valid, positions = [], []
+        # One serializer checks every log's shape: building one per log costs more than the checks.
+        shape = ServiceLogBatchEntrySerializer()
+        for position, sent in enumerate(logs):
+            try:
+                data = shape.run_validation(sent)
+            except exceptions.ValidationError as error:
+                answers[position] = self._refusal(sent.get("uuid") if isinstance(sent, dict) else None, error)
+                continue
+            valid.append(dict(data, location=dict(data["location"])))
+            positions.append(position)
+        outcomes = service_logs_record_batch(specialist=access.scope_for(request.user).specialist, entries=valid)
+        # The stored logs read back through the scoped selector in one go, shaped as a GET shows them,
+        # by one serializer for all.
+        ids = [outcome.log.pk for outcome in outcomes if outcome.log is not None]
+        rows = list(self.get_queryset().filter(pk__in=ids)) if ids else []
+        shown = dict(zip((row.pk for row in rows), self.get_serializer(rows, many=True).data, strict=True))
+        for position, outcome in zip(positions, outcomes, strict=True):
+            if outcome.error is not None:
+                answers[position] = self._refusal(outcome.uuid, outcome.error)
+            else:
+                answers[position] = {
+                    "uuid": outcome.uuid, "status": status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+                    "log": shown[outcome.log.pk], "error": None,
+                }
+        return Response({"results": answers}, status=status.HTTP_200_OK)
+
+    def _refusal(self, uuid, error):
+        # The answer and body the single route gives for this error (api/exceptions.py), for one log.
+        response = exception_handler(error, {"request": self.request, "view": self})
+        return {"uuid": "" if uuid is None else str(uuid), "status": response.status_code, "log": None, "error": response.data}
 
     @action(detail=True, methods=["post"], parser_classes=[PhotoParser, FormParser])
     def photos(self, request, uuid=None):

@@ -138,14 +138,16 @@ def test_a_lost_response_is_retried_and_still_makes_one_log(phone, mapped_counti
     posts = []
 
     def lose_the_first_answer(route):
-        posts.append(route.request.post_data_json["uuid"])
+        # The outbox sends through the batch route ({"logs": [...]}); the single route takes one log.
+        body = route.request.post_data_json
+        posts.extend(log["uuid"] for log in body["logs"]) if "logs" in body else posts.append(body["uuid"])
         if len(posts) == 1:
             route.fetch()  # the server stores the log ...
             route.abort()  # ... and the phone never hears back
         else:
             route.continue_()
 
-    page.route(re.compile(r"/api/v1/service-logs/$"), lose_the_first_answer)
+    page.route(re.compile(r"/api/v1/service-logs/(batch/)?$"), lose_the_first_answer)
     _fill_log(page, photo=False)
     page.locator("#log-form button[type=submit]").click()
     _entry(page, "sent").wait_for()
@@ -153,6 +155,29 @@ def test_a_lost_response_is_retried_and_still_makes_one_log(phone, mapped_counti
     assert len(posts) >= 2 and len(set(posts)) == 1
     log = _new_logs(mapped_counties).get()
     assert str(log.uuid) == posts[0]
+
+
+def test_the_outbox_sends_logs_through_the_batch_route_and_an_older_server_still_gets_them(phone, mapped_counties, browser_problems):
+    browser_problems.allow(r"status of 404")
+    page = phone()
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/api/v1/service-logs/" in request.url and request.method == "POST" else None)
+    _fill_log(page, photo=True)
+    page.locator("#log-form button[type=submit]").click()
+    _entry(page, "sent").wait_for()
+    first = _new_logs(mapped_counties).get()
+    # The record in a batch, then its photo.
+    assert [url.split("/api/v1/")[1] for url in sent] == ["service-logs/batch/", f"service-logs/{first.uuid}/photos/"]
+
+    # A server from before batches answers 404 there: the log goes by the single route instead.
+    page.route(re.compile(r"/api/v1/service-logs/batch/$"), lambda route: route.fulfill(
+        status=404, content_type="application/json", body='{"code": "not_found", "message": "Not found.", "fields": {}}'))
+    sent.clear()
+    _fill_log(page, photo=False)
+    page.locator("#log-form button[type=submit]").click()
+    expect(_entry(page, "sent")).to_have_count(2)
+    assert [url.split("/api/v1/")[1] for url in sent] == ["service-logs/batch/", "service-logs/"]
+    assert _new_logs(mapped_counties).count() == 2
 
 
 @pytest.mark.clock
@@ -222,7 +247,7 @@ def test_signing_out_forgets_the_offline_copies_but_keeps_what_waits(phone, mapp
     page = phone()
     _worker_ready(page)
     # The server never gets the log, so that it still waits when the specialist signs out.
-    page.route(re.compile(r"/api/v1/service-logs/$"), lambda route: route.abort())
+    page.route(re.compile(r"/api/v1/service-logs/(batch/)?$"), lambda route: route.abort())
     _fill_log(page, photo=False)
     page.locator("#log-form button[type=submit]").click()
     _entry(page, "waiting").locator(".retry-note").wait_for()

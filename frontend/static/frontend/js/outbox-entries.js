@@ -16,6 +16,10 @@
  * The record is sent first (`stored` once the server has it), then the files one by one (each
  * `sent`); every step is saved, so that an attempt resumes where the last one stopped, and the
  * same UUIDs are sent every time: the API stores a UUID once, so a repeat is never a second row.
+ * The records of entries that wait together go in batches (BATCH_SIZE at a time) where their type has
+ * a batch route: each entry is marked by its own answer in the batch, as if it had been sent alone,
+ * and then goes on with its files. A server without the route (404, 405), or one that refuses the batch
+ * as a whole, gets the records one by one instead, so that no entry waits on a batch.
  *
  * Transitions return a new entry and leave the one given as it was.
  */
@@ -24,10 +28,14 @@ export const FIRST_DELAY_MS = 2000;
 export const MAX_DELAY_MS = 5 * 60 * 1000;
 // The soonest the outbox wakes for a retry that is already due.
 export const MIN_WAKE_MS = 250;
+// Records sent in one batch: well under the server's limit (500) and its request size (2.5 MB) even
+// with long descriptions, and small enough that a slow network still brings the answer back.
+export const BATCH_SIZE = 50;
 
-// What each type of entry is sent to: the record, then each file under `fileField`.
+// What each type of entry is sent to: the record, then each file under `fileField`; the records of a
+// type with `batch` go there together ({<batchKey>: [payload, ...]}), each answered on its own.
 export const ENDPOINTS = {
-  log: {record: "service-logs/", files: (uuid) => `service-logs/${uuid}/photos/`, fileField: "image"},
+  log: {record: "service-logs/", batch: "service-logs/batch/", batchKey: "logs", files: (uuid) => `service-logs/${uuid}/photos/`, fileField: "image"},
   achievement: {record: "achievements/", files: (uuid) => `achievements/${uuid}/evidence/`, fileField: "file"},
 };
 
@@ -282,11 +290,71 @@ export async function sendEntry(entry, {transport, save, now = Date.now, random 
   return {outcome: "sent", entry: current};
 }
 
+/* ---- Records in batches ---- */
+
+/* Whether the whole batch should go one by one instead: the server has no batch route (an older
+ * one: 404, 405), or refused the batch as such (malformed, too large) rather than any entry in it. */
+export function batchRefused(error) {
+  return !waitsAfter(error);
+}
+
+/* The error an entry's own answer in a batch stands for ({status, log, error: {code, message, fields}}),
+ * shaped as the API's error for one record would be. */
+export function answerError(answer) {
+  const body = answer.error || {};
+  return {status: answer.status, code: body.code || "", message: body.message || "", fields: body.fields || {}};
+}
+
+/* One batch of records: each entry saved "sending", the batch sent, and each entry marked by its own
+ * answer: stored (201, 200) with the stored row as its result, or failed as a refusal sent alone
+ * would fail it. Resolves to {outcome, entries}: outcome "answered" (entries: every entry as last
+ * saved, in order), "offline" (the batch had no answer: entries wait, each attempt counted), or
+ * "one-by-one" (the batch route is missing or refused the batch: entries as they were, to be sent
+ * alone; `unsupported` when the route is missing). */
+export async function sendBatch(entries, {transport, save, now = Date.now, random = Math.random}) {
+  const current = entries.map(sending);
+  for (const entry of current) {
+    await save(entry);
+  }
+  let answers;
+  try {
+    answers = await transport.batch(entries[0].type, current);
+  } catch (error) {
+    if (batchRefused(error)) {
+      return {outcome: "one-by-one", unsupported: error.status === 404 || error.status === 405, entries: current};
+    }
+    const waited = current.map((entry) => afterFailure(entry, error, {step: {stage: "record"}, now: now(), random}).entry);
+    for (const entry of waited) {
+      await save(entry);
+    }
+    return {outcome: "offline", entries: waited};
+  }
+  const byUuid = new Map((answers || []).map((answer) => [String(answer.uuid).toLowerCase(), answer]));
+  const after = [];
+  for (const entry of current) {
+    const answer = byUuid.get(entry.uuid.toLowerCase());
+    let next;
+    if (!answer) {
+      next = entry;  // not answered (it should be): sent alone below, as the record is not known to be stored
+    } else if (answer.status === 200 || answer.status === 201) {
+      next = recordStored(entry, answer.log);
+    } else {
+      next = afterFailure(entry, answerError(answer), {step: {stage: "record"}, now: now(), random}).entry;
+    }
+    await save(next);
+    after.push(next);
+  }
+  return {outcome: "answered", entries: after};
+}
+
 /* Send what is due of `entries` (all of one owner), oldest first. An entry left "sending" waits
  * again first. Offline, nothing is sent. When one attempt finds no network (or no server, or no
  * session), the rest are not tried now: each waits at least as long as that one. Resolves to the
  * outcomes, [{uuid, outcome}], in the order tried; onSent(entry) is called as each is sent. */
-export async function sendDue(entries, {transport, save, now = Date.now, random = Math.random, force = false, online = true, onSent = () => {}}) {
+export async function sendDue(entries, {
+  transport, save, now = Date.now, random = Math.random, force = false, online = true, onSent = () => {},
+  onBatchUnsupported = () => {},
+}) {
   const current = [];
   for (const entry of entries) {
     const resumed = resumeInterrupted(entry);
@@ -298,18 +366,56 @@ export async function sendDue(entries, {transport, save, now = Date.now, random 
   if (!online) {
     return [];
   }
-  const due = dueEntries(current, {now: now(), force});
+  let due = dueEntries(current, {now: now(), force});
   const outcomes = [];
+  const deferRest = async (rest, after) => {
+    const later = now() + backoff(after.attempts, random);
+    for (const other of rest) {
+      await save(deferred(other, later));
+    }
+  };
+  if (transport.batch) {
+    // The records first, in batches by type; then each entry on its own for what is left (its files).
+    const latest = new Map(due.map((entry) => [entry.uuid, entry]));
+    const held = new Set();
+    const types = [...new Set(due.map((entry) => entry.type))].filter((type) => ENDPOINTS[type].batch);
+    for (const type of types) {
+      const waiting = due.filter((entry) => entry.type === type && !entry.stored);
+      for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
+        const result = await sendBatch(waiting.slice(start, start + BATCH_SIZE), {transport, save, now, random});
+        if (result.outcome === "one-by-one") {
+          if (result.unsupported) {
+            onBatchUnsupported();
+          }
+          break;  // the rest of this type go one by one, as before batches
+        }
+        result.entries.forEach((entry) => latest.set(entry.uuid, entry));
+        result.entries.filter((entry) => entry.state === "failed" || entry.state === "waiting").forEach((entry) => held.add(entry.uuid));
+        if (result.outcome === "offline") {
+          result.entries.forEach((entry) => outcomes.push({uuid: entry.uuid, outcome: "offline"}));
+          const tried = new Set(result.entries.map((entry) => entry.uuid));
+          await deferRest(due.filter((entry) => !tried.has(entry.uuid)), result.entries[0]);
+          return outcomes;
+        }
+      }
+    }
+    // A record refused by its own answer has failed, and one answered "later" waits: neither is tried
+    // again now. The stored ones go on with their files; any left unanswered are sent alone.
+    due = due.map((entry) => latest.get(entry.uuid)).filter((entry) => {
+      if (!held.has(entry.uuid)) {
+        return true;
+      }
+      outcomes.push({uuid: entry.uuid, outcome: entry.state === "failed" ? "failed" : "offline"});
+      return false;
+    });
+  }
   for (const [index, entry] of due.entries()) {
     const {outcome, entry: after} = await sendEntry(entry, {transport, save, now, random});
     outcomes.push({uuid: entry.uuid, outcome: outcome});
     if (outcome === "sent") {
       onSent(after);
     } else if (outcome === "offline") {
-      const later = now() + backoff(after.attempts, random);
-      for (const other of due.slice(index + 1)) {
-        await save(deferred(other, later));
-      }
+      await deferRest(due.slice(index + 1), after);
       break;
     }
   }

@@ -10,8 +10,9 @@
  * and refuses the same UUID with other content (409). So an entry whose answer was lost is simply
  * sent again with the same UUIDs, and never becomes a second row.
  *
- * What an entry is, its states (waiting, sending, sent, failed), when it is tried again and how an
- * attempt resumes where the last one stopped are outbox-entries.js's rules; this module stores the
+ * What an entry is, its states (waiting, sending, sent, failed), when it is tried again, how an
+ * attempt resumes where the last one stopped and how records go in batches (service logs: to
+ * service-logs/batch/, each entry marked by its own answer) are outbox-entries.js's rules; this module stores the
  * entries and sends them: one sender at a time across the page's tabs, with the session's CSRF token.
  * Entries belong to the person who saved them (`owner`): on a shared phone no one's entries are ever
  * sent with another's session.
@@ -113,6 +114,13 @@ export class Outbox {
       record: (entry) => {
         refreshCsrfToken(this.csrfCookieName);
         return api.post(ENDPOINTS[entry.type].record, entry.payload);
+      },
+      // Many records of one type at once: each entry's own answer, [{uuid, status, log, error}].
+      batch: async (type, entries) => {
+        refreshCsrfToken(this.csrfCookieName);
+        const endpoint = ENDPOINTS[type];
+        const answer = await api.post(endpoint.batch, {[endpoint.batchKey]: entries.map((entry) => entry.payload)});
+        return answer.results;
       },
       file: (entry, file) => {
         refreshCsrfToken(this.csrfCookieName);
@@ -261,6 +269,10 @@ export class Outbox {
       force: force,
       online: navigator.onLine !== false,
       onSent: (entry) => this.onSent(entry),
+      // A server without the batch route (an older one) gets records one by one until the page is reloaded.
+      onBatchUnsupported: () => {
+        delete this.transport.batch;
+      },
     });
   }
 }
