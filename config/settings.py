@@ -312,6 +312,11 @@ TEPAI_EXPORT_MAX_ROWS = env_int("TEPAI_EXPORT_MAX_ROWS", 100_000)
 if TEPAI_EXPORT_MAX_ROWS < 1:
     raise ImproperlyConfigured("TEPAI_EXPORT_MAX_ROWS must be at least 1")
 
+# The most service logs a phone may send in one batch (POST service-logs/batch/); more are refused (413).
+TEPAI_LOG_BATCH_MAX = env_int("TEPAI_LOG_BATCH_MAX", 500)
+if TEPAI_LOG_BATCH_MAX < 1:
+    raise ImproperlyConfigured("TEPAI_LOG_BATCH_MAX must be at least 1")
+
 # Imports (villages.imports, specialists.imports): an upload over TEPAI_IMPORT_MAX_BYTES, an archive
 # (a zipped Shapefile, an .xlsx) holding more than TEPAI_IMPORT_MAX_MEMBERS files or expanding past
 # TEPAI_IMPORT_MAX_EXPANDED_BYTES, or a sheet of more than TEPAI_IMPORT_MAX_ROWS rows is refused before

@@ -96,15 +96,39 @@ def village_shapes(ids=None, *, using=DEFAULT_DB_ALIAS):
     return ids, layer.shapes(positions)
 
 
+# A number that changes whenever village boundaries may have: kept in Django's cache (shared by the
+# processes when CACHE_URL is set), for what else is built from the boundaries in a process (the
+# service logs' village locator) to know when to rebuild.
+BOUNDARIES_VERSION_KEY = "tepai:village-boundaries-version"
+
+
+def boundaries_version() -> int:
+    """The current boundaries version: a cache read, never a query."""
+    from django.core.cache import cache
+
+    return cache.get(BOUNDARIES_VERSION_KEY, 0)
+
+
+def _changed(using):
+    from django.core.cache import cache
+
+    _forget(using)
+    try:
+        cache.incr(BOUNDARIES_VERSION_KEY)
+    except ValueError:
+        cache.set(BOUNDARIES_VERSION_KEY, 1, timeout=None)
+
+
 def invalidate_village_layer(*, using=DEFAULT_DB_ALIAS):
-    """Forget the cached village layer of this database, now and again when the transaction commits.
+    """Forget the cached village layer of this database, and move the boundaries version on, now and
+    again when the transaction commits.
 
     Call it after changing boundaries without the ORM's save or delete (the boundary import's
     executemany, raw SQL, QuerySet.update). Cheap: deletes a file.
     """
-    _forget(using)
+    _changed(using)
     if connections[using].in_atomic_block:
-        transaction.on_commit(lambda: _forget(using), using=using)
+        transaction.on_commit(lambda: _changed(using), using=using)
 
 
 def _forget(using):

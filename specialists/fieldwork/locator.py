@@ -2,12 +2,10 @@
 
 The locator is an `shapely.STRtree` over every village boundary, built once per process on first use
 (one query, the boundaries decoded in one vectorised call) and kept: a batch of logs asks it once for
-all its points. It is rebuilt when the villages change: a save or delete of a Village bumps a version
-kept in Django's cache (shared between processes when CACHE_URL is set), and a locator older than
-MAX_AGE is rebuilt anyway, for writes that send no signal (the boundary import writes with SQL of its
-own). Reading the version is a cache read, never a query.
-
-`gcj02_to_wgs84_many` is villages.coordinates' inverse GCJ-02 transform over numpy arrays, for a batch.
+all its points. It is rebuilt when the boundaries change: villages.layers keeps a version in
+Django's cache (shared between processes when CACHE_URL is set) that every save or delete of a
+village or town and the boundary import move on, and a locator older than MAX_AGE is rebuilt anyway,
+for writes no one reported (raw SQL). Reading the version is a cache read, never a query.
 """
 
 import gc
@@ -16,14 +14,10 @@ import time
 
 import numpy as np
 import shapely
-from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
-from villages import coordinates
+from villages.layers import boundaries_version, invalidate_village_layer
 from villages.models import Village
 
-VERSION_KEY = "tepai:village-boundaries-version"
 # A locator is rebuilt after this many seconds even without a signal: what a raw SQL write changed is
 # found within this long.
 MAX_AGE = 600.0
@@ -72,9 +66,11 @@ _kept: VillageLocator | None = None
 
 
 def village_locator() -> VillageLocator:
-    """This process's locator, built or rebuilt when the villages changed (or it is older than MAX_AGE)."""
+    """This process's locator, built or rebuilt when the boundaries changed (villages.layers'
+    boundaries version, moved on by every save of a village or town and by the boundary import), or
+    when it is older than MAX_AGE."""
     global _kept
-    version = cache.get(VERSION_KEY, 0)
+    version = boundaries_version()
     with _lock:
         kept = _kept
         if kept is None or kept.version != version or time.monotonic() - kept.built_at > MAX_AGE:
@@ -83,67 +79,5 @@ def village_locator() -> VillageLocator:
 
 
 def villages_changed() -> None:
-    """Every process's locator is rebuilt at its next use (this process's at once)."""
-    global _kept
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, timeout=None)
-    with _lock:
-        _kept = None
-
-
-@receiver(post_save, sender=Village, dispatch_uid="fieldwork_locator_village_saved")
-@receiver(post_delete, sender=Village, dispatch_uid="fieldwork_locator_village_deleted")
-def _village_changed(sender, **kwargs):
-    villages_changed()
-
-
-# ---- GCJ-02 -> WGS-84 for many points at once: villages.coordinates' formulas, over arrays ----
-
-
-def _offset_lat(x, y):
-    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-    ret += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    ret += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-    ret += (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
-    return ret
-
-
-def _offset_lon(x, y):
-    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-    ret += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    ret += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-    ret += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
-    return ret
-
-
-def _wgs84_to_gcj02_many(lon, lat):
-    d_lat = _offset_lat(lon - 105.0, lat - 35.0)
-    d_lon = _offset_lon(lon - 105.0, lat - 35.0)
-    rad_lat = lat / 180.0 * np.pi
-    magic = 1 - coordinates.KRASOVSKY_EE * np.sin(rad_lat) ** 2
-    sqrt_magic = np.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((coordinates.KRASOVSKY_A * (1 - coordinates.KRASOVSKY_EE)) / (magic * sqrt_magic) * np.pi)
-    d_lon = (d_lon * 180.0) / (coordinates.KRASOVSKY_A / sqrt_magic * np.cos(rad_lat) * np.pi)
-    return lon + d_lon, lat + d_lat
-
-
-def gcj02_to_wgs84_many(lons, lats) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 points -> WGS-84, as coordinates.gcj02_to_wgs84 does one (the same iteration, to the same
-    tolerance, every point until all have converged); points outside China unchanged."""
-    lon = np.array(lons, dtype=float)
-    lat = np.array(lats, dtype=float)
-    min_lon, min_lat, max_lon, max_lat = coordinates._CHINA_BOX
-    active = (min_lon <= lon) & (lon <= max_lon) & (min_lat <= lat) & (lat <= max_lat)
-    w_lon, w_lat = lon.copy(), lat.copy()
-    for _ in range(coordinates._INVERSE_MAX_STEPS):
-        if not active.any():
-            break
-        g_lon, g_lat = _wgs84_to_gcj02_many(w_lon[active], w_lat[active])
-        step_lon, step_lat = g_lon - lon[active], g_lat - lat[active]
-        w_lon[active] -= step_lon
-        w_lat[active] -= step_lat
-        done = (np.abs(step_lon) < coordinates.INVERSE_TOLERANCE_DEG) & (np.abs(step_lat) < coordinates.INVERSE_TOLERANCE_DEG)
-        active[np.flatnonzero(active)[done]] = False
-    return w_lon, w_lat
+    """Every process's locator is rebuilt at its next use."""
+    invalidate_village_layer()

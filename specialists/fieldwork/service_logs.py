@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from specialists.assignments.models import VillageAssignment, runs_on
-from specialists.fieldwork.locator import gcj02_to_wgs84_many, village_locator
+from specialists.fieldwork.locator import village_locator
+from villages.coordinates import gcj02_to_wgs84_many
 from specialists.fieldwork.models import ServiceLog, ServiceLogPhoto
 from specialists.fieldwork.photos import keep_thumbnail, prepare_photo
 from specialists.idempotency import (
@@ -205,11 +206,9 @@ def service_log_record(
 
 
 def max_batch() -> int:
-    """The most logs one batch may carry (TEPAI_LOG_BATCH_MAX, 500 unless set)."""
-    return getattr(settings, "TEPAI_LOG_BATCH_MAX", DEFAULT_MAX_BATCH)
+    """The most logs one batch may carry (TEPAI_LOG_BATCH_MAX)."""
+    return settings.TEPAI_LOG_BATCH_MAX
 
-
-DEFAULT_MAX_BATCH = 500
 
 
 def check_batch_size(count: int) -> None:

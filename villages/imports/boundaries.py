@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages import geometry
-from villages.coordinates import gcj02_to_wgs84
+from villages.coordinates import gcj02_to_wgs84_many
 from villages.layers import invalidate_village_layer
 from villages.imports import kinds
 from villages.imports.files import GEOJSON, GPKG, SHAPEFILE_ZIP, refuse
@@ -148,10 +148,9 @@ def _local_crs(lon: float) -> str:
 
 
 def _gcj02_xy_to_wgs84(xy):
-    """Shapely's coordinate callback: an (n, 2) array of GCJ-02 longitude/latitude -> WGS-84."""
-    if not len(xy):
-        return xy
-    return np.array([gcj02_to_wgs84(lon, lat) for lon, lat in xy.tolist()])
+    """shapely.transform's callback: an (n, 2) array of GCJ-02 vertices back to WGS-84, all at once."""
+    lons, lats = gcj02_to_wgs84_many(xy[:, 0], xy[:, 1])
+    return np.column_stack([lons, lats])
 
 
 class BoundaryImport:

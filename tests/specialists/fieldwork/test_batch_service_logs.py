@@ -188,14 +188,16 @@ def test_the_locator_is_built_once_and_again_when_a_village_changes(assignment, 
     assert len(rebuilt.locate([117.215], [32.955])[0]) == 1
 
 
-def test_gcj02_over_arrays_is_the_single_transform():
+def test_gcj02_over_arrays_inverts_the_forward_transform_point_by_point():
     rng = np.random.default_rng(14)
     lons, lats = rng.uniform(74, 135, 500), rng.uniform(4, 53, 500)
     lons = np.append(lons, [10.0, 140.0])
     lats = np.append(lats, [10.0, 30.0])
 
-    many = np.column_stack(locator.gcj02_to_wgs84_many(lons, lats))
+    w_lons, w_lats = coordinates.gcj02_to_wgs84_many(lons, lats)
 
-    one = np.array([coordinates.gcj02_to_wgs84(lon, lat) for lon, lat in zip(lons, lats, strict=True)])
-    assert np.abs(many - one).max() < 1e-9
-    assert many[-2:].tolist() == [[10.0, 10.0], [140.0, 30.0]]
+    back = np.array([coordinates.wgs84_to_gcj02(lon, lat) for lon, lat in zip(w_lons, w_lats, strict=True)])
+    assert np.abs(back - np.column_stack([lons, lats])).max() < 1e-6
+    # Outside China nothing moves; inside, the offset is tens to hundreds of metres.
+    assert w_lons[-2:].tolist() == [10.0, 140.0] and w_lats[-2:].tolist() == [10.0, 30.0]
+    assert np.abs(w_lons[:500] - lons[:500]).min() > 1e-5
