@@ -138,6 +138,7 @@ class Server:
             context, page = _open(browser, self, "canvas")
             page.goto(self.url + "/dashboard/")
             page.locator("#coverage-map[data-drawn=villages], #coverage-map[data-drawn=units]").wait_for(state="attached")
+            _settle(page)
             context.close()
 
     def clear_cache(self):
@@ -207,6 +208,11 @@ def _open(browser, server, renderer):
     return context, page
 
 
+def _settle(page):
+    """Wait for the page's other requests (the industry matrix): closed early, they would hold a worker into the next run."""
+    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+
+
 def time_dashboard(browser, server, renderer="canvas"):
     """Seconds from navigation to a drawn map, the HTML's own time and size, and the bytes sent."""
     context, page = _open(browser, server, renderer)
@@ -217,6 +223,7 @@ def time_dashboard(browser, server, renderer="canvas"):
     navigation = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
                                " return {html: n.responseEnd / 1000, size: n.encodedBodySize}; }")
     state = page.locator("#coverage-map").get_attribute("data-drawn")
+    _settle(page)
     result = {"drawn": drawn, "html": navigation["html"], "html_bytes": navigation["size"], "state": state, **transfer.totals()}
     return result, context, page, transfer
 
