@@ -84,6 +84,9 @@ def _percent(rate):
 
 # County-level rows per page of the dashboard's table: a province has about a hundred, the nation 2,500.
 COUNTY_ROWS_PER_PAGE = 50
+# The industry matrix is drawn for at most this many units (a province); wider, the tables' industry
+# columns say it, and choosing a unit shows its matrix (the nation's would be 2,500 rows by every industry).
+MATRIX_MAX_UNITS = 200
 
 
 def _county_page(request, counties):
@@ -129,6 +132,7 @@ def dashboard(request):
         "rateClasses": [[bound, colour] for bound, colour in palette.RATE_CLASSES],
         "noVillagesColour": palette.NO_VILLAGES_COLOUR,
         # The legend's counts while the villages are not all on the map.
+        "matrix": len(coverage.counties) <= MATRIX_MAX_UNITS,
         "statusCounts": {palette.COVERED: total.villages_covered - total.villages_at_risk, palette.AT_RISK: total.villages_at_risk,
                          palette.UNCOVERED: total.villages_uncovered},
     }

@@ -334,3 +334,13 @@ def test_one_city_has_no_table_of_cities(client, mapped_counties):
     client.force_login(mapped_counties.users["leader_city"])
 
     assert 'id="city-table"' not in client.get("/dashboard/").content.decode()
+
+
+def test_the_industry_matrix_is_left_out_for_more_units_than_one_table_holds(client, mapped_counties, monkeypatch):
+    from frontend import views
+
+    client.force_login(mapped_counties.users["leader_city"])
+    assert '"matrix": true' in client.get("/dashboard/").content.decode()
+
+    monkeypatch.setattr(views, "MATRIX_MAX_UNITS", 1)
+    assert '"matrix": false' in client.get("/dashboard/").content.decode()
