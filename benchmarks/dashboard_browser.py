@@ -72,6 +72,8 @@ def _application():
     settings.MIDDLEWARE = [
         name for name in settings.MIDDLEWARE if not (os.environ.get("TEPAI_BENCH_NO_GZIP") and name.endswith("GZipMiddleware"))
     ]
+    if os.environ.get("TEPAI_BENCH_VILLAGE_LIMIT"):
+        settings.TEPAI_MAP_VILLAGE_LIMIT = int(os.environ["TEPAI_BENCH_VILLAGE_LIMIT"])
     auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
     settings.MIDDLEWARE.insert(auth + 1, "dashboard_browser._BenchUser")
     from django.contrib.staticfiles.handlers import StaticFilesHandler
@@ -279,7 +281,7 @@ def run_scale(browser, scale, repeat, renderer, anchor):
                 runs.append(result)
             rows[label] = runs
     if anchor and scale != "national":
-        with Server(database, TEPAI_MAP_VILLAGE_LIMIT=str(10 ** 9), TEPAI_BENCH_NO_GZIP="1") as server:
+        with Server(database, TEPAI_BENCH_VILLAGE_LIMIT=str(10 ** 9), TEPAI_BENCH_NO_GZIP="1") as server:
             server.warm_up(browser)
             runs = []
             for _ in range(repeat):
