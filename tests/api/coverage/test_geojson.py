@@ -371,3 +371,14 @@ def test_county_rates_cost_the_same_queries_for_1_and_50_units():
     assert _queries(user, COUNTIES, {"coverage": "1"}) == (5, 50)
     # Cached: the role and the version.
     assert _queries(user, COUNTIES, {"coverage": "1"}) == (2, 50)
+
+
+def test_layers_are_compressed_for_a_client_that_accepts_gzip(geojson_geography, leader):
+    import gzip
+    import json
+
+    response = _client(leader, **{"Accept-Encoding": "gzip"}).get(VILLAGES, {"as_of": AS_OF.isoformat()})
+
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert len(json.loads(gzip.decompress(response.content))["features"]) == 7
