@@ -27,6 +27,9 @@ from specialists.imports.models import ImportJob
 from villages.models import City, County, Province, Town, Village
 
 TIMEOUT = 3600
+# Bodies of more features than this are built every time, never stored: a province's villages (15,000,
+# about 6 MB) are the most a cache entry holds; the nation's (490,000, 210 MB) would fill Redis.
+MAX_CACHED_FEATURES = 20_000
 _COUNTER = "tepai:map-layers:counter"
 _VERSION_SQL = (
     f"SELECT (SELECT MAX(id) FROM {VillageCoverageSpan._meta.db_table}),"
@@ -49,7 +52,8 @@ def cached_body(layer, parts, build):
     body = cache.get(key)
     if body is None:
         body = build()
-        cache.set(key, body, TIMEOUT)
+        if len(body["features"]) <= MAX_CACHED_FEATURES:
+            cache.set(key, body, TIMEOUT)
     return body
 
 

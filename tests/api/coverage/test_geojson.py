@@ -382,3 +382,13 @@ def test_layers_are_compressed_for_a_client_that_accepts_gzip(geojson_geography,
     assert response["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in response["Vary"]
     assert len(json.loads(gzip.decompress(response.content))["features"]) == 7
+
+
+def test_a_layer_of_more_features_than_a_cache_entry_holds_is_built_every_time(geojson_geography, leader, monkeypatch):
+    from api.coverage import cache
+
+    monkeypatch.setattr(cache, "MAX_CACHED_FEATURES", 6)
+    user = get_user_model().objects.get(pk=leader.pk)
+    # Seven features: the role, the version and the layer's two queries, both times.
+    assert _queries(user, VILLAGES, {"as_of": AS_OF.isoformat()}) == (4, 7)
+    assert _queries(user, VILLAGES, {"as_of": AS_OF.isoformat()}) == (4, 7)
