@@ -49,9 +49,10 @@ def valid_id_number(*, region="340321", birth="19900101", serial=None):
 
 def make_province(*, code=None, name=None, **fields):
     n = _next()
-    # 10 to 89 but 34, which default_city's province takes.
-    auto = 10 + n % 80
-    return Province.objects.create(code=code or f"{auto if auto != 34 else 99}", name=name or f"省{n}", **fields)
+    # 10 to 89 (the codes the model accepts) but 34, which default_city's province takes.
+    while 10 + n % 80 == 34:
+        n = _next()
+    return Province.objects.create(code=code or f"{10 + n % 80}", name=name or f"省{n}", **fields)
 
 
 def make_city(*, code=None, name=None, province=None, **fields):
