@@ -92,6 +92,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses every answer the client accepts gzip for (the map layers shrink about fivefold), after
+    # everything below has written the body and its headers. BREACH: pages carry the CSRF token, which
+    # Django masks afresh in every response, and GZipMiddleware pads each body with random bytes
+    # (Django 4.2's "Heal the Breach"); the API's tokens travel in headers, never in a body that also
+    # reflects the request.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -305,6 +311,11 @@ TEPAI_EVIDENCE_MAX_BYTES = env_int("TEPAI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 # default of 2.5 MB, stated because the API answers 413 past it (api/exceptions.py). An upload whose
 # declared length leaves no room for its file under the limits above is refused before it is read (api/parsers.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The dashboard's map draws a place of more administrative villages than this unit by unit (county-level
+# units coloured by their rate), and loads a unit's villages as the view zooms in to it. Not read from
+# the environment until README documents it (tests/test_settings.py holds the two together).
+TEPAI_MAP_VILLAGE_LIMIT = 5000
 
 # Exports of the API's lists (api/exports.py): an export matching more rows than this is refused
 # (422), since it is written in one request; narrower filters make several files.

@@ -17,6 +17,7 @@ How to add a page (see frontend/README-frontend.md for the whole recipe):
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,7 @@ from specialists.access.places import place_for
 from specialists.reports.figures import figure_rows, headline_figures
 from specialists.access.divisions import counties_for, villages_for
 from specialists.people.selectors import specialists_for
+from villages import palette
 
 Role = UserRole.Role
 
@@ -80,6 +82,23 @@ def _percent(rate):
     return f"{rate * 100:.1f}%"
 
 
+# County-level rows per page of the dashboard's table: a province has about a hundred, the nation 2,500.
+COUNTY_ROWS_PER_PAGE = 50
+# The industry matrix is drawn for at most this many units (a province); wider, the tables' industry
+# columns say it, and choosing a unit shows its matrix (the nation's would be 2,500 rows by every industry).
+MATRIX_MAX_UNITS = 200
+
+
+def _county_page(request, counties):
+    """The page of county-level rows asked for (`county_page`, the first when missing or not a page), and
+    the query string of every other parameter, for the links to the other pages."""
+    paginator = Paginator(counties, COUNTY_ROWS_PER_PAGE)
+    rows = paginator.get_page(request.GET.get("county_page"))
+    others = request.GET.copy()
+    others.pop("county_page", None)
+    return rows, others.urlencode()
+
+
 @page(Role.LEADER, Role.COORDINATOR)
 def dashboard(request):
     """The leaders' dashboard for a place: its headline figures, coverage by county-level unit, the map,
@@ -101,13 +120,23 @@ def dashboard(request):
 
     coverage = coverage_for(as_of=chosen["as_of"], place=place)
     figures = headline_figures(year=chosen["year"], place=place)
+    total = coverage.total
     map_config = {
         "asOf": chosen["as_of"].isoformat(),
         "county": place.county.code if place.county else "",
         "tileUrl": settings.TEPAI_MAP_TILE_URL,
         "tileAttribution": settings.TEPAI_MAP_TILE_ATTRIBUTION,
         "dashboardUrl": reverse("frontend:dashboard"),
+        # Above the limit the map starts unit by unit, coloured by rate, and loads villages as it zooms in.
+        "byUnit": total.villages_total > settings.TEPAI_MAP_VILLAGE_LIMIT,
+        "rateClasses": [[bound, colour] for bound, colour in palette.RATE_CLASSES],
+        "noVillagesColour": palette.NO_VILLAGES_COLOUR,
+        # The legend's counts while the villages are not all on the map.
+        "matrix": len(coverage.counties) <= MATRIX_MAX_UNITS,
+        "statusCounts": {palette.COVERED: total.villages_covered - total.villages_at_risk, palette.AT_RISK: total.villages_at_risk,
+                         palette.UNCOVERED: total.villages_uncovered},
     }
+    county_rows, county_query = _county_page(request, coverage.counties)
     context = {
         "form": form,
         "county": place.county,
@@ -118,7 +147,11 @@ def dashboard(request):
         "coverage": coverage,
         "total": coverage.total,
         "total_rate": _percent(coverage.total.village_rate),
-        "county_rows": [(tally, _percent(tally.village_rate)) for tally in coverage.counties],
+        "county_rows": [(tally, _percent(tally.village_rate)) for tally in county_rows],
+        "county_page": county_rows,
+        "county_query": county_query,
+        # A province's or the nation's cities, when there are several: the county rows come a page at a time.
+        "city_rows": [(tally, _percent(tally.village_rate)) for tally in coverage.cities] if len(coverage.cities) > 1 else [],
         "synthetic": villages_for(request.user).filter(synthetic=True).exists(),
         "map_config": map_config,
         "map_formats": [("png", "PNG"), ("pdf", "PDF"), ("gpkg", "GeoPackage")],

@@ -77,6 +77,12 @@ class CountyFeaturePropertiesSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField(help_text=_("district, county or zone (development zone)."))
+    villages_total = serializers.IntegerField(required=False, help_text=_("With coverage: administrative villages."))
+    villages_covered = serializers.IntegerField(required=False, help_text=_("With coverage: villages covered on the day."))
+    villages_at_risk = serializers.IntegerField(required=False, help_text=_("With coverage: covered villages at risk on the day."))
+    village_rate = serializers.FloatField(
+        required=False, allow_null=True, help_text=_("With coverage: the share of villages covered, 0 to 1; null without villages."),
+    )
 
 
 class CountyFeatureSerializer(serializers.Serializer):
@@ -88,6 +94,7 @@ class CountyFeatureSerializer(serializers.Serializer):
 
 class CountyFeatureCollectionSerializer(serializers.Serializer):
     type = _literal("FeatureCollection")
+    as_of = serializers.DateField(required=False, help_text=_("With coverage: the day of the tallies."))
     features = CountyFeatureSerializer(many=True)
 
 

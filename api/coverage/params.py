@@ -84,6 +84,15 @@ class OutlineParams(PlaceParams, ToleranceParams):
     as_of = None  # outlines do not change with the day
 
 
+class CountyOutlineParams(OutlineParams):
+    as_of = DayField(required=False, label=_("Coverage day"),
+                     help_text=_("The day of the village tallies (YYYY-MM-DD, 2000 to 2100); today when not given."))
+    coverage = serializers.BooleanField(
+        required=False, default=False, label=_("With coverage"),
+        help_text=_("Add each unit's village tallies and coverage rate on the day, for maps too wide to draw village by village."),
+    )
+
+
 class VillageGeoJSONParams(PlaceParams, ToleranceParams):
     kind = serializers.ChoiceField(
         choices=[("village", _("Administrative villages")), ("community", _("Communities")), ("all", _("Both"))],

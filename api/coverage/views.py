@@ -50,6 +50,7 @@ from villages.geometry import geojson_geometries
 from api.coverage.params import (
     GAP_KINDS,
     TOLERANCE_REFUSED,
+    CountyOutlineParams,
     CountyParams,
     GapExportParams,
     GapParams,
@@ -70,6 +71,7 @@ from api.coverage.serializers import (
     MapJobSerializer,
     SuggestionSerializer,
 )
+from api.coverage.cache import cached_body
 from api.exceptions import Conflict
 from api.files import file_response
 from api.permissions import NO_ROLE
@@ -126,28 +128,36 @@ class VillageGeoJSONView(GeoJSONView):
 
     @extend_schema(parameters=[VillageGeoJSONParams], responses={200: VillageFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
     def get(self, request):
-        from specialists.coverage.maps import village_frame
-
         params = _params(VillageGeoJSONParams, request)
         tolerance = _tolerance(params)
         place = _place(request, params)
         as_of = _as_of(params)
-        # Two queries: the villages with their place and status, and the specialists serving each.
-        frame = village_frame(as_of=as_of, place=place)
-        if params["kind"] != "all":
-            frame = frame[frame["kind"] == params["kind"]]
-        shapes = geojson_geometries(frame.geometry.values, tolerance)
-        columns = ["code", "name", "kind", "town_code", "town", "county_code", "county", "status", "specialists", "synthetic"]
-        features = [
-            _feature(code, shape, {
-                "code": code, "name": name, "kind": kind, "town": town_code, "town_name": town_name, "county": county_code,
-                "county_name": county_name, "status": status_, "specialists": int(specialists), "synthetic": bool(synthetic),
-            })
-            # Whole columns as Python lists: many times faster than walking the frame row by row.
-            for (code, name, kind, town_code, town_name, county_code, county_name, status_, specialists, synthetic), shape
-            in zip(zip(*(frame[column].tolist() for column in columns), strict=True), shapes, strict=True)
-        ]
-        return Response({"type": "FeatureCollection", "as_of": as_of.isoformat(), "features": features})
+        # The body depends on the place (already within the user's scope) and the parameters only:
+        # one query for the data's version, then the two of _village_layer when it is not cached.
+        body = cached_body("villages", [place.level, place.code, as_of, params["kind"], tolerance],
+                           lambda: _village_layer(as_of, place, params["kind"], tolerance))
+        return Response(body)
+
+
+def _village_layer(as_of, place, kind, tolerance):
+    from specialists.coverage.maps import village_frame
+
+    # Two queries: the villages with their place and status, and the specialists serving each.
+    frame = village_frame(as_of=as_of, place=place)
+    if kind != "all":
+        frame = frame[frame["kind"] == kind]
+    shapes = geojson_geometries(frame.geometry.values, tolerance)
+    columns = ["code", "name", "kind", "town_code", "town", "county_code", "county", "status", "specialists", "synthetic"]
+    features = [
+        _feature(code, shape, {
+            "code": code, "name": name, "kind": kind, "town": town_code, "town_name": town_name, "county": county_code,
+            "county_name": county_name, "status": status_, "specialists": int(specialists), "synthetic": bool(synthetic),
+        })
+        # Whole columns as Python lists: many times faster than walking the frame row by row.
+        for (code, name, kind, town_code, town_name, county_code, county_name, status_, specialists, synthetic), shape
+        in zip(zip(*(frame[column].tolist() for column in columns), strict=True), shapes, strict=True)
+    ]
+    return {"type": "FeatureCollection", "as_of": as_of.isoformat(), "features": features}
 
 
 def _unions(pairs):
@@ -195,13 +205,25 @@ class TownGeoJSONView(GeoJSONView):
 class CountyGeoJSONView(GeoJSONView):
     """County-level unit outlines in your scope, for map borders. A development zone, which stores
     no boundary, is outlined by its towns (and a town without one by its villages). Five queries at
-    most, whatever the number of units."""
+    most, whatever the number of units.
 
-    @extend_schema(parameters=[OutlineParams], responses={200: CountyFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
+    With `coverage`, each unit also carries its village tallies and rate on `as_of` (coverage_for's
+    status rows, summed per unit): what the dashboard draws while a province or the nation is too
+    wide to draw village by village. That answer is cached per place, day and data version
+    (api.coverage.cache): the role, the place named and the version, then three queries when not cached.
+    """
+
+    @extend_schema(parameters=[CountyOutlineParams], responses={200: CountyFeatureCollectionSerializer, 422: TOLERANCE_REFUSED})
     def get(self, request):
-        params = _params(OutlineParams, request)
+        params = _params(CountyOutlineParams, request)
         tolerance = _tolerance(params)
         place = _place(request, params)
+        if params["coverage"]:
+            as_of = _as_of(params)
+            if place.level == TOWN:
+                place = place_for(request.user, county=place.county.code)
+            return Response(cached_body("county-rates", [place.level, place.code, as_of, tolerance],
+                                        lambda: _county_rate_layer(as_of, place, tolerance)))
         rows = counties_for(request.user)
         if place.level == TOWN:
             rows = rows.filter(pk=place.county.pk)
@@ -223,6 +245,25 @@ class CountyGeoJSONView(GeoJSONView):
             for (code, name, kind, _boundary), shape in zip(rows, geojson_geometries(shapes, tolerance), strict=True)
         ]
         return Response({"type": "FeatureCollection", "features": features})
+
+
+def _county_rate_layer(as_of, place, tolerance):
+    """The units of a place with their outlines and village tallies on as_of (county_rate_frame: three queries)."""
+    from specialists.coverage.maps import county_rate_frame
+
+    frame = county_rate_frame(as_of=as_of, place=place)
+    columns = ["code", "name", "kind", "villages_total", "villages_covered", "villages_at_risk"]
+    features = [
+        _feature(code, shape, {
+            "code": code, "name": name, "kind": kind, "villages_total": int(total), "villages_covered": int(covered),
+            "villages_at_risk": int(at_risk), "village_rate": coverage.rate(int(covered), int(total)) if total else None,
+        })
+        for (code, name, kind, total, covered, at_risk), shape
+        in zip(zip(*(frame[column].tolist() for column in columns), strict=True),
+               geojson_geometries(frame.geometry.values, tolerance), strict=True)
+    ]
+    features.sort(key=lambda feature: feature["id"])
+    return {"type": "FeatureCollection", "as_of": as_of.isoformat(), "features": features}
 
 
 class CoverageSummaryView(APIView):

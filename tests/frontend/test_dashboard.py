@@ -204,3 +204,71 @@ def test_the_dashboard_fits_phone_and_desktop_widths(open_page, mapped_counties,
     map_box = page.locator("#coverage-map").bounding_box()
     assert map_box["width"] >= viewport["width"] * 0.75 and map_box["height"] >= 300
     shoot(page, f"dashboard-{name}")
+
+
+# --- A place above TEPAI_MAP_VILLAGE_LIMIT: units by rate, then the villages of the units in view ---------------------
+
+def _canvas_clip(page, village):
+    """The middle half of a village drawn on the canvas, as a page clip (from the map's own projection)."""
+    box = page.evaluate(
+        """(code) => {
+          const handle = document.getElementById("coverage-map").coverageMap;
+          const bounds = handle.village(code).getBounds();
+          const a = handle.map.latLngToContainerPoint(bounds.getNorthWest());
+          const b = handle.map.latLngToContainerPoint(bounds.getSouthEast());
+          const frame = document.getElementById("coverage-map").getBoundingClientRect();
+          return {x: frame.x + a.x, y: frame.y + a.y, width: b.x - a.x, height: b.y - a.y};
+        }""",
+        village.code,
+    )
+    return {"x": box["x"] + box["width"] / 4, "y": box["y"] + box["height"] / 4, "width": box["width"] / 2, "height": box["height"] / 2}
+
+
+def _bluish(red, green, blue):
+    return blue > 150 and red < 120
+
+
+def test_a_wide_place_is_drawn_unit_by_unit_and_loads_the_villages_of_the_units_in_view(page, mapped_counties, sign_in, settings):
+    settings.TEPAI_MAP_VILLAGE_LIMIT = 0  # the two units stand for a province's hundred
+    layers = []
+    page.on("request", lambda request: layers.append(request.url) if "/geojson/" in request.url else None)
+    sign_in(page, mapped_counties.users["leader_city"])
+    page.goto("/dashboard/")
+    # The two units fill the view, narrow enough for their villages.
+    page.locator("#coverage-map[data-drawn=villages]").wait_for()
+
+    # The units came with their rates, then each unit's villages and towns on its own; never every village at once.
+    assert any("/counties/geojson/" in url and "coverage=true" in url for url in layers)
+    village_requests = [url for url in layers if "/villages/geojson/" in url]
+    assert sorted(re.search(r"county=(\d+)", url).group(1) for url in village_requests) == ["349321", "349322"]
+    # Drawn on a canvas, not as an SVG path per village.
+    expect(page.locator("path.village")).to_have_count(0)
+    assert page.locator("#coverage-map canvas").count() >= 1
+
+    # Each village in its status's colour, the uncovered one hatched.
+    page.locator("#coverage-map").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    wuhe = mapped_counties.wuhe.villages
+    uncovered = Image.open(io.BytesIO(page.screenshot(clip=_canvas_clip(page, wuhe["uncovered"]))))
+    assert _share(uncovered, _reddish) > 0.3 and _share(uncovered, _whitish) > 0.15
+    covered = Image.open(io.BytesIO(page.screenshot(clip=_canvas_clip(page, wuhe["covered"]))))
+    assert _share(covered, _bluish) > 0.5 and _share(covered, _whitish) < 0.02
+
+    # The legend counts the whole place from the page's figures, and shows the rate classes.
+    counts = {item.get_attribute("data-status"): item.locator(".count").inner_text() for item in page.locator("#map-legend li[data-status]").all()}
+    assert counts == {"covered": "(2)", "at_risk": "(1)", "uncovered": "(2)", "community": ""}
+    expect(page.locator("#map-legend li.rate-class")).to_have_count(len(palette.RATE_CLASSES))
+
+    # Zoomed out past the villages' zoom: the units are shown by rate (both under 80%), none loaded again.
+    loaded = len(layers)
+    page.evaluate("document.getElementById('coverage-map').coverageMap.map.setZoom(6, {animate: false})")
+    page.locator("#coverage-map[data-drawn=units]").wait_for()
+    fills = page.evaluate("""() => Object.fromEntries([...document.getElementById('coverage-map').coverageMap.units.entries()]
+        .map(([code, entry]) => [code, entry.layer.options.fillColor]))""")
+    assert fills == {"349321": palette.RATE_CLASSES[-1][1], "349322": palette.RATE_CLASSES[-1][1]}
+    assert len(layers) == loaded
+
+    # A village's popup works on the canvas too.
+    page.evaluate("document.getElementById('coverage-map').coverageMap.focus(arguments[0])".replace("arguments[0]", repr(wuhe["covered"].code)))
+    expect(page.locator(".village-popup h3")).to_have_text(wuhe["covered"].name)
+    wait_for_popup_lists(page.locator(".village-popup"))

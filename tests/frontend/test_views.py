@@ -295,3 +295,52 @@ def test_the_default_map_has_no_tiles(client, mapped_counties):
 
     assert settings.TEPAI_MAP_TILE_URL == ""
     assert '"tileUrl": ""' in client.get("/dashboard/").content.decode()
+
+
+def test_the_map_goes_unit_by_unit_above_the_village_limit(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
+
+    # The city has five administrative villages.
+    with override_settings(TEPAI_MAP_VILLAGE_LIMIT=5):
+        assert '"byUnit": false' in client.get("/dashboard/").content.decode()
+    with override_settings(TEPAI_MAP_VILLAGE_LIMIT=4):
+        html = client.get("/dashboard/").content.decode()
+    assert '"byUnit": true' in html
+    # The legend's counts for a map that does not hold every village: covered (not at risk), at risk, uncovered.
+    assert '"statusCounts": {"covered": 2, "at_risk": 1, "uncovered": 2}' in html
+
+
+def test_the_county_table_comes_a_page_at_a_time(client, mapped_counties, monkeypatch):
+    from frontend import views
+
+    monkeypatch.setattr(views, "COUNTY_ROWS_PER_PAGE", 1)
+    client.force_login(mapped_counties.users["leader_city"])
+
+    first = _in(client, "en").get("/dashboard/?year=2023").content.decode()
+    assert re.findall(r'<tr data-county="(\d+)"', first) == ["349321"]
+    assert "Units 1 to 1 of 2" in first
+    # The next page keeps the other choices.
+    assert 'href="?year=2023&amp;as_of=' not in first  # as_of is only filled in for the form, not the link
+    assert 'href="?year=2023&amp;county_page=2" rel="next"' in first
+
+    second = _in(client, "en").get("/dashboard/?year=2023&county_page=2").content.decode()
+    assert re.findall(r'<tr data-county="(\d+)"', second) == ["349322"]
+    assert 'href="?year=2023&amp;county_page=1" rel="prev"' in second
+    # A page that is not there shows the last (or first) one, never an error.
+    assert _in(client, "en").get("/dashboard/?county_page=x").status_code == 200
+
+
+def test_one_city_has_no_table_of_cities(client, mapped_counties):
+    client.force_login(mapped_counties.users["leader_city"])
+
+    assert 'id="city-table"' not in client.get("/dashboard/").content.decode()
+
+
+def test_the_industry_matrix_is_left_out_for_more_units_than_one_table_holds(client, mapped_counties, monkeypatch):
+    from frontend import views
+
+    client.force_login(mapped_counties.users["leader_city"])
+    assert '"matrix": true' in client.get("/dashboard/").content.decode()
+
+    monkeypatch.setattr(views, "MATRIX_MAX_UNITS", 1)
+    assert '"matrix": false' in client.get("/dashboard/").content.decode()

@@ -275,10 +275,12 @@ def test_the_village_layer_costs_the_same_queries_for_1_and_50_villages(rows):
         f.make_village_assignment(village=village)
     user = f.make_user_role(role=UserRole.Role.COORDINATOR, county=county).user
 
-    # The role (with its county), the villages with their statuses, the specialists serving each.
-    assert _queries(user, VILLAGES, {"tolerance": "5"}) == (3, rows)
+    # The role (with its county), the data's version, the villages with their statuses, the specialists serving each.
+    assert _queries(user, VILLAGES, {"tolerance": "5"}) == (4, rows)
     # + the town named.
-    assert _queries(user, VILLAGES, {"town": town.code}) == (4, rows)
+    assert _queries(user, VILLAGES, {"town": town.code}) == (5, rows)
+    # Asked again: the role, the town named and the version; the layer comes from the cache.
+    assert _queries(user, VILLAGES, {"town": town.code}) == (3, rows)
     # The role, the towns (none lacks a boundary, so no village query).
     assert _queries(user, TOWNS, {})[0] == 2
 
@@ -303,3 +305,90 @@ def test_a_unit_without_villages_or_towns_is_an_empty_collection(leader, route):
     county = f.make_county()
 
     assert _features(_client(leader).get(route, {"county": county.code, "tolerance": "10"})) == {}
+
+
+# --- The cached layers, and the county-level rates ------------------------------------------------------------------
+
+def test_a_cached_village_layer_is_read_again_once_coverage_changes(geojson_geography, leader):
+    client = _client(leader)
+    params = {"as_of": AS_OF.isoformat(), "county": geojson_geography.county.code}
+    assert _features(client.get(VILLAGES, params))[geojson_geography.ended.code]["properties"]["status"] == "uncovered"
+
+    # An assignment saved (its spans rebuilt) and a village renamed: both show at once.
+    f.make_village_assignment(specialist=geojson_geography.second, village=geojson_geography.ended,
+                              start_date=AS_OF - DAY, end_date=None)
+    geojson_geography.covered.name = "新张庄村"
+    geojson_geography.covered.save(update_fields=["name"])
+
+    features = _features(client.get(VILLAGES, params))
+    assert features[geojson_geography.ended.code]["properties"]["status"] == "covered"
+    assert features[geojson_geography.covered.code]["properties"]["name"] == "新张庄村"
+
+
+def test_a_cached_layer_is_never_served_outside_the_askers_scope(two_counties):
+    wuhe = two_counties.wuhe.county
+    assert _features(_client(two_counties.users["leader_city"]).get(VILLAGES, {"county": wuhe.code}))
+
+    # The same parameters from a role limited to the other unit: 404, not the cached body.
+    limited = _client(two_counties.users["county_coordinator"])
+    assert limited.get(VILLAGES, {"county": wuhe.code}).status_code == 404
+    assert limited.get(COUNTIES, {"county": wuhe.code, "coverage": "1"}).status_code == 404
+
+
+def test_county_units_carry_their_village_tallies_and_rate_with_coverage(geojson_geography, leader):
+    response = _client(leader).get(COUNTIES, {"coverage": "true", "as_of": AS_OF.isoformat(), "tolerance": "50"})
+    units = _features(response)
+    report = coverage_for(as_of=AS_OF)
+    assert response.json()["as_of"] == AS_OF.isoformat()
+    for tally in report.counties:
+        properties = units[tally.code]["properties"]
+        assert (properties["villages_total"], properties["villages_covered"], properties["villages_at_risk"]) == (
+            tally.villages_total, tally.villages_covered, tally.villages_at_risk)
+        assert properties["village_rate"] == (tally.village_rate if tally.villages_total else None)
+    # The zone is outlined by its town, as without coverage.
+    assert shape(units[geojson_geography.zone.code]["geometry"]).area > 0
+    assert units[geojson_geography.county.code]["properties"]["village_rate"] == pytest.approx(2 / 5)  # the one without a boundary counts too
+
+
+def test_county_rates_follow_a_change_of_coverage(geojson_geography, leader):
+    client = _client(leader)
+    params = {"coverage": "true", "as_of": AS_OF.isoformat()}
+    assert _features(client.get(COUNTIES, params))[geojson_geography.county.code]["properties"]["villages_covered"] == 2
+
+    f.make_village_assignment(specialist=geojson_geography.second, village=geojson_geography.ended,
+                              start_date=AS_OF - DAY, end_date=None)
+
+    assert _features(client.get(COUNTIES, params))[geojson_geography.county.code]["properties"]["villages_covered"] == 3
+
+
+def test_county_rates_cost_the_same_queries_for_1_and_50_units():
+    for i in range(50):
+        county = f.make_county(boundary=cell(i % 40, i // 40))
+        f.make_village(town=f.make_town(county=county), boundary=cell(i % 40, 3 + i // 40))
+    user = f.make_user_role(role=UserRole.Role.LEADER).user
+
+    # The role, the version, then county_rate_frame's tallies, units and zone towns.
+    assert _queries(user, COUNTIES, {"coverage": "1"}) == (5, 50)
+    # Cached: the role and the version.
+    assert _queries(user, COUNTIES, {"coverage": "1"}) == (2, 50)
+
+
+def test_layers_are_compressed_for_a_client_that_accepts_gzip(geojson_geography, leader):
+    import gzip
+    import json
+
+    response = _client(leader, **{"Accept-Encoding": "gzip"}).get(VILLAGES, {"as_of": AS_OF.isoformat()})
+
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert len(json.loads(gzip.decompress(response.content))["features"]) == 7
+
+
+def test_a_layer_of_more_features_than_a_cache_entry_holds_is_built_every_time(geojson_geography, leader, monkeypatch):
+    from api.coverage import cache
+
+    monkeypatch.setattr(cache, "MAX_CACHED_FEATURES", 6)
+    user = get_user_model().objects.get(pk=leader.pk)
+    # Seven features: the role, the version and the layer's two queries, both times.
+    assert _queries(user, VILLAGES, {"as_of": AS_OF.isoformat()}) == (4, 7)
+    assert _queries(user, VILLAGES, {"as_of": AS_OF.isoformat()}) == (4, 7)

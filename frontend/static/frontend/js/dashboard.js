@@ -54,9 +54,15 @@ function renderMatrix(data) {
   container.replaceChildren(element("table", {class: "data matrix", id: "industry-table"}, element("thead", {}, head), body));
 }
 
-api.get("coverage/industries/", {as_of: config.asOf, county: config.county})
-  .then(renderMatrix)
-  .catch((error) => showError(error, document.getElementById("industry-matrix")));
+if (config.matrix) {
+  api.get("coverage/industries/", {as_of: config.asOf, county: config.county})
+    .then(renderMatrix)
+    .catch((error) => showError(error, document.getElementById("industry-matrix")));
+} else {
+  // Too many units for one table (the nation's): the coverage tables count the industries covered.
+  document.getElementById("industry-matrix").replaceChildren(element("p", {class: "muted", id: "matrix-too-wide",
+    text: gettext("Too many county-level units for one matrix: the tables above count the key industries covered; choose a unit to see its matrix.")}));
+}
 
 /* ---- The gap lists as Excel files, for the day and county-level unit shown. ---- */
 document.querySelectorAll("#gap-exports button[data-kind]").forEach((button) => {

@@ -61,3 +61,27 @@ export function addHatchPatterns() {
     svgElement("defs", {}, ...patterns),
   ));
 }
+
+/* A canvas fill for a status (Leaflet's canvas renderer hands fillColor to the context's fillStyle):
+ * its colour, or for a hatched status a CanvasPattern of the same stripes as the SVG pattern. */
+const canvasPatterns = {};
+export function canvasFill(status) {
+  const known = statuses[status] ? status : "community";
+  const entry = statuses[known];
+  if (!entry.hatched) {
+    return entry.colour;
+  }
+  if (!canvasPatterns[known]) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = hatch.spacing;
+    const context = tile.getContext("2d");
+    context.fillStyle = entry.colour;
+    context.fillRect(0, 0, hatch.spacing, hatch.spacing);
+    context.fillStyle = hatch.colour;
+    context.fillRect(0, 0, hatch.width, hatch.spacing);
+    const pattern = context.createPattern(tile, "repeat");
+    pattern.setTransform(new DOMMatrix().rotate(45));
+    canvasPatterns[known] = pattern;
+  }
+  return canvasPatterns[known];
+}
