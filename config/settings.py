@@ -313,9 +313,8 @@ TEPAI_EVIDENCE_MAX_BYTES = env_int("TEPAI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # The dashboard's map draws a place of more administrative villages than this unit by unit (county-level
-# units coloured by their rate), and loads a unit's villages as the view zooms in to it. Not read from
-# the environment until README documents it (tests/test_settings.py holds the two together).
-TEPAI_MAP_VILLAGE_LIMIT = 5000
+# units coloured by their rate), and loads a unit's villages as the view zooms in to it.
+TEPAI_MAP_VILLAGE_LIMIT = env_int("TEPAI_MAP_VILLAGE_LIMIT", 5000)
 
 # Exports of the API's lists (api/exports.py): an export matching more rows than this is refused
 # (422), since it is written in one request; narrower filters make several files.

@@ -270,7 +270,7 @@ class CoverageSummaryView(APIView):
     """Dual coverage on a day for a place in your scope: totals, and a row per city (of a province or
     wider), per county-level unit (and per town). The one shape of coverage_for (Coverage.as_dict).
 
-    From coverage_for: four queries, plus your role's and the place's, whatever the number of villages.
+    From coverage_for: one query, plus your role's and the place's, whatever the number of villages.
     """
 
     @extend_schema(parameters=[SummaryParams], responses={200: CoverageSummarySerializer})
