@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from specialists.access.scope import scope_for
 from specialists.assignments.models import IndustryAssignment, VillageAssignment
+from specialists.people.models import Specialist
 from villages.errors import Conflict, NotAllowed
 from villages.places import COUNTY, Place
 
@@ -121,6 +122,12 @@ def village_assignment_reassign(*, assignment, specialist, start_date, note="", 
                 "The successor must start after the current assignment's first day, %(day)s; to replace it from "
                 "that day, end it and assign the successor."
             ) % {"day": current.start_date.isoformat()}})
+        # A handover rewrites what is kept per specialist for both of them (their load timelines, in
+        # specialists.coverage.spans): taking both specialists' rows in one order first keeps two
+        # crossing handovers (A to B here, B to A elsewhere) from each waiting on the other's.
+        # NO KEY UPDATE, so that a new assignment naming either of them is not held up.
+        list(Specialist.objects.select_for_update(no_key=True).filter(pk__in=[current.specialist_id, specialist.pk])
+             .order_by("pk").values_list("pk", flat=True))
         successor = VillageAssignment(specialist=specialist, village=current.village, start_date=start_date, note=note or "")
         successor.full_clean()  # its days, and its overlaps with the successor's other assignments here
         last_day = start_date - datetime.timedelta(days=1)
