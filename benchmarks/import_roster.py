@@ -26,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _setup import ROOT, best_of
+
 PG_URL = os.environ.get("TEPAI_BENCH_ROSTER_PG", "postgresql://postgres@127.0.0.1:5432/tepai_bench_ros")
 
 
@@ -63,15 +64,6 @@ def prepare(backend):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         print(f"# loaded the Bengbu demo on {backend} in {time.perf_counter() - started:.1f} s", flush=True)
-
-
-def best_of(fn, repeat):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def renumbered(rows):

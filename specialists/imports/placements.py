@@ -246,6 +246,12 @@ class Placements(ReadThenWrite):
     def allowed(self, place):
         return place.level in ASSIGNING_LEVELS
 
+    def _begin(self, upload, options):
+        """The options read, the sheet, and the plan its header problems start."""
+        options = _options(options)
+        table = Table(upload, self.columns, options)
+        return options, table, table.start(Plan(self.name))
+
 
 class VillageAssignments(Placements):
     """Specialists to villages: one row per assignment. The bureau's roster sheet, which the
@@ -271,9 +277,7 @@ class VillageAssignments(Placements):
     }
 
     def _read(self, upload, place, options):
-        options = _options(options)
-        table = Table(upload, self.columns, options)
-        plan = table.start(Plan(self.name))
+        options, table, plan = self._begin(upload, options)
         writes = []
         if not table.rows:
             return plan, writes
@@ -428,9 +432,7 @@ class IndustryAssignments(Placements):
     options = {key: label for key, label in VillageAssignments.options.items() if key != "villages"}
 
     def _read(self, upload, place, options):
-        options = _options(options)
-        table = Table(upload, self.columns, options)
-        plan = table.start(Plan(self.name))
+        options, table, plan = self._begin(upload, options)
         writes = []
         if not table.rows:
             return plan, writes
