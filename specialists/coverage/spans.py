@@ -36,18 +36,23 @@ _LOAD_TABLE = SpecialistLoadSpan._meta.db_table
 _COUNT_TABLE = TownVillageCount._meta.db_table
 
 
+def _cuts(ranges, first=()):
+    """The days on which what runs can change: each (start, end) range's start and the day after its end."""
+    cuts = set(first)
+    for start, end in ranges:
+        cuts.add(start)
+        if end is not None and end < datetime.date.max:
+            cuts.add(end + _ONE_DAY)
+    return sorted(cuts)
+
+
 def spans_of(assignments):
     """[(start, end, covered, last_end)] for one village from its (start, end) assignment ranges.
 
     end None means open-ended; in the result, last_end None on a covered span means an open-ended
     assignment is serving.
     """
-    cuts = {BEGINNING}
-    for start, end in assignments:
-        cuts.add(start)
-        if end is not None and end < datetime.date.max:
-            cuts.add(end + _ONE_DAY)
-    cuts = sorted(cuts)
+    cuts = _cuts(assignments, first=(BEGINNING,))
     spans = []
     for i, day in enumerate(cuts):
         serving = [end for start, end in assignments if runs_on(start, end, day)]
@@ -64,12 +69,7 @@ def spans_of(assignments):
 def load_spans_of(assignments):
     """[(start, end, villages)] for one specialist from their (village_id, start, end) assignments:
     the stretches serving at least one village, with how many distinct villages (end None: open)."""
-    cuts = set()
-    for _village, start, end in assignments:
-        cuts.add(start)
-        if end is not None and end < datetime.date.max:
-            cuts.add(end + _ONE_DAY)
-    cuts = sorted(cuts)
+    cuts = _cuts((start, end) for _village, start, end in assignments)
     spans = []
     for i, day in enumerate(cuts):
         villages = len({village for village, start, end in assignments if runs_on(start, end, day)})
